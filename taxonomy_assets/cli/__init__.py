@@ -1,0 +1,304 @@
+"""The `taxonomy` command line (SPEC §10): pipeline runs, policy validation, extract/verify, manifest, UI.
+
+Exit codes: 0 success, 1 a pipeline step failed, 2 bad usage or configuration (one clear line on stderr).
+"""
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, TextIO
+
+import click
+
+from taxonomy_assets.levels import LEVELS
+from taxonomy_assets.policy import PolicyError, load_policy, policy_hash
+from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT
+
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+class UsageProblem(click.ClickException):
+    """A problem the user can fix; printed as one line, exit code 2."""
+
+    exit_code = EXIT_USAGE
+
+    def show(self, file: TextIO | None = None) -> None:
+        click.echo(f"error: {self.message}", err=True)
+
+
+def _output_root(value: str | None) -> str:
+    return value or os.environ.get("TAXONOMY_OUTPUT_ROOT") or "output"
+
+
+def _run_id(value: str | None) -> str:
+    from taxonomy_resources.run_folder import InvalidRunIdError, validate_run_id
+
+    try:
+        return validate_run_id(value or os.environ.get("TAXONOMY_RUN_ID") or "dev")
+    except InvalidRunIdError as exc:
+        raise UsageProblem(str(exc)) from exc
+
+
+def _policies_dir(value: Path | None) -> Path:
+    return value or Path(os.environ.get("TAXONOMY_POLICIES_DIR") or POLICIES_DIR)
+
+
+def _policy(environment: str | None, policies_dir: Path | None = None) -> Any:
+    try:
+        return load_policy(_policies_dir(policies_dir), environment)
+    except PolicyError as exc:
+        raise UsageProblem(str(exc)) from exc
+
+
+level_option = click.option(
+    "--level", "level", type=click.Choice(LEVELS), required=True, help="Taxonomy level."
+)
+environment_option = click.option(
+    "--environment", default=None, help="Policy overlay: development, testing or production."
+)
+policies_option = click.option(
+    "--policies",
+    "policies_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Policies folder (default: $TAXONOMY_POLICIES_DIR or ./policies).",
+)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Build a four-level academic taxonomy as a Dagster asset graph."""
+
+
+@main.group()
+def pipeline() -> None:
+    """Materialize the asset graph."""
+
+
+@pipeline.command("run")
+@click.option("--run-id", default=None, help="Run folder name (default: $TAXONOMY_RUN_ID or 'dev').")
+@click.option(
+    "--level", "levels", multiple=True, type=click.Choice(LEVELS), help="Level(s) to run; default all."
+)
+@click.option(
+    "--resume-phase",
+    type=click.Choice(["S0", "S1", "S2", "S3", "hierarchy"]),
+    default="S0",
+    show_default=True,
+    help="First stage to re-materialize; earlier artifacts are reused.",
+)
+@click.option(
+    "--environment", default=None, help="Policy overlay (default: $TAXONOMY_ENVIRONMENT or development)."
+)
+@click.option(
+    "--sources",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Sources root with L0/..L3/ folders (default: the shipped sample corpus).",
+)
+@click.option("--repin-policies", is_flag=True, help="Replace the run folder's pinned policy snapshot.")
+@click.option("--output-root", default=None, help="Output root (default: $TAXONOMY_OUTPUT_ROOT or 'output').")
+@policies_option
+@click.option("--verbose", is_flag=True, help="Show Dagster's own event log on stderr.")
+@click.option(
+    "--max-parallel",
+    type=click.IntRange(1, 16),
+    default=min(4, os.cpu_count() or 1),
+    show_default=True,
+    help="Level runs executed at the same time.",
+)
+def pipeline_run(
+    run_id: str | None,
+    levels: tuple[str, ...],
+    resume_phase: str,
+    environment: str | None,
+    sources: Path | None,
+    repin_policies: bool,
+    output_root: str | None,
+    policies_dir: Path | None,
+    verbose: bool,
+    max_parallel: int,
+) -> None:
+    """Materialize S0-S3 per level, then the hierarchy and the manifest."""
+    from taxonomy_assets.cli.instance_home import ensure_dagster_home
+    from taxonomy_assets.cli.pipeline_runner import PipelineRequest, RunOutcome, run_pipeline
+    from taxonomy_resources.run_folder import RunFolderResource
+
+    run_id = _run_id(run_id)
+    environment = environment or os.environ.get("TAXONOMY_ENVIRONMENT") or "development"
+    policy = _policy(environment, policies_dir)
+    resources: dict[str, Any] = {
+        "run_folder": {"config": {"output_root": _output_root(output_root), "run_id": run_id}},
+        "policy": {
+            "config": {
+                "environment": environment,
+                "repin_policies": repin_policies,
+                "policies_dir": str(_policies_dir(policies_dir).resolve()),
+            }
+        },
+    }
+    if sources is not None:
+        if not sources.is_dir():
+            raise UsageProblem(f"--sources {sources} is not a folder")
+        resources["sources"] = {"config": {"root": str(sources.resolve())}}
+    folder = str(RunFolderResource(output_root=_output_root(output_root), run_id=run_id).root)
+    home = ensure_dagster_home()
+    selected = list(levels) or list(LEVELS)
+    click.echo(
+        f"run folder {folder}  policy {policy.policy_version} ({policy_hash(policy)[:12]}, {environment})  "
+        f"DAGSTER_HOME {home}",
+        err=True,
+    )
+
+    def report(outcome: RunOutcome) -> None:
+        status = "ok" if outcome.success else "FAILED"
+        click.echo(
+            f"  {outcome.label:<18} {status:<6} {outcome.seconds:6.1f}s  "
+            f"dagster run {outcome.dagster_run_id}",
+            err=True,
+        )
+        for error in outcome.errors:
+            click.echo(f"      {error}", err=True)
+
+    request = PipelineRequest(
+        levels=selected,
+        phase=resume_phase,
+        run_folder=folder,
+        max_parallel=max_parallel,
+        run_config={
+            "execution": {"config": {"in_process": {}}},
+            "resources": resources,
+            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
+        },
+    )
+    outcomes = run_pipeline(request, report)
+    failed = [outcome for outcome in outcomes if not outcome.success]
+    click.echo(f"manifest {folder}/manifest.json", err=True)
+    if failed:
+        click.echo(f"error: {len(failed)} run(s) failed: {', '.join(o.label for o in failed)}", err=True)
+        sys.exit(EXIT_FAILED)
+
+
+@main.group()
+def config() -> None:
+    """Inspect policies."""
+
+
+@config.command("validate")
+@environment_option
+@policies_option
+def config_validate(environment: str | None, policies_dir: Path | None) -> None:
+    """Load, merge and validate the policies; print the effective version and hash."""
+    policy = _policy(environment, policies_dir)
+    click.echo(f"policy_version {policy.policy_version}")
+    click.echo(f"policy_hash {policy_hash(policy)}")
+    click.echo(f"environment {environment or '(none: default.yaml only)'}")
+
+
+def _lines(stream: TextIO) -> list[str]:
+    return [line.rstrip("\n") for line in stream if line.strip()]
+
+
+@main.command("extract")
+@level_option
+@click.option(
+    "--input",
+    "input_file",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    help="One unit name or list item per line; '-' for stdin.",
+)
+@environment_option
+def extract(level: str, input_file: TextIO, environment: str | None) -> None:
+    """Extract research-field labels: one JSON object per input line."""
+    from taxonomy_resources.labeling import LabelingResource
+
+    extractor = LabelingResource().extractor(_policy(environment))
+    for text in _lines(input_file):
+        labels = [label.normalized for label in extractor.extract(text, level)]  # type: ignore[arg-type]
+        click.echo(json.dumps({"text": text, "labels": labels}, ensure_ascii=False))
+
+
+@main.command("verify")
+@level_option
+@click.option(
+    "--input",
+    "input_file",
+    type=click.File("r", encoding="utf-8"),
+    default="-",
+    help="One label per line; '-' for stdin.",
+)
+@environment_option
+def verify(level: str, input_file: TextIO, environment: str | None) -> None:
+    """Verify labels: one JSON object per input line with the verdict and its reason."""
+    from taxonomy_resources.labeling import LabelingResource
+
+    verifier = LabelingResource().verifier(_policy(environment))
+    for label in _lines(input_file):
+        verdict = verifier.verify(label.strip(), level)  # type: ignore[arg-type]
+        click.echo(
+            json.dumps(
+                {
+                    "label": label.strip(),
+                    "passed": verdict.passed,
+                    "reason": verdict.reason,
+                    "method": verdict.method,
+                },
+                ensure_ascii=False,
+            )
+        )
+
+
+@main.command("manifest")
+@click.option("--run-id", default=None, help="Run folder name (default: $TAXONOMY_RUN_ID or 'dev').")
+@click.option("--output-root", default=None, help="Output root (default: $TAXONOMY_OUTPUT_ROOT or 'output').")
+@click.option(
+    "--format", "output_format", type=click.Choice(["json", "table"]), default="table", show_default=True
+)
+def manifest(run_id: str | None, output_root: str | None, output_format: str) -> None:
+    """Print a run folder's manifest."""
+    from taxonomy_resources.run_folder import RunFolderResource
+
+    path = RunFolderResource(output_root=_output_root(output_root), run_id=_run_id(run_id)).manifest_path
+    if not path.exists():
+        raise UsageProblem(
+            f"no manifest at {path}; run `taxonomy pipeline run --run-id {_run_id(run_id)}` first"
+        )
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if output_format == "json":
+        click.echo(json.dumps(data, indent=2, sort_keys=True))
+        return
+    click.echo(f"run {data['run_id']}  folder {data['run_folder']}")
+    click.echo(
+        f"policy {data['policy'].get('version')} {str(data['policy'].get('hash'))[:12]}  "
+        f"repinned={data['policy'].get('repinned')}"
+    )
+    click.echo(f"{'asset':<22}{'part':<6}{'status':<24}{'rows':>8}{'seconds':>9}  dagster run")
+    for asset_name, partitions in data["assets"].items():
+        for partition, entry in partitions.items():
+            seconds = entry.get("duration_seconds")
+            click.echo(
+                f"{asset_name:<22}{partition:<6}{entry['status']:<24}{entry.get('row_count') or '':>8}"
+                f"{'' if seconds is None else f'{seconds:.2f}':>9}  {entry.get('dagster_run_id', '')}"
+            )
+    for failure in data["failures"]:
+        click.echo(
+            f"FAILURE {failure['asset']}[{failure['partition'] or 'all'}] {failure['status']} "
+            f"{failure['error_class']}: {failure['message'].splitlines()[0] if failure['message'] else ''}"
+        )
+
+
+@main.command("ui")
+@click.option("--port", type=int, default=3000, show_default=True)
+def ui(port: int) -> None:
+    """Start `dagster dev` on 127.0.0.1 for this project, sharing the CLI's DAGSTER_HOME."""
+    from taxonomy_assets.cli.instance_home import ensure_dagster_home
+
+    home = ensure_dagster_home()
+    click.echo(f"DAGSTER_HOME {home}; open http://127.0.0.1:{port}", err=True)
+    os.execvp(
+        "dagster",
+        ["dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", str(PROJECT_ROOT / "workspace.yaml")],
+    )

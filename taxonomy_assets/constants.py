@@ -1,0 +1,13 @@
+"""Names shared by the asset modules and definitions.py: groups, resource keys, run tags."""
+
+EXTRACTION_GROUP = "extraction"
+CURATION_GROUP = "curation"
+ASSEMBLY_GROUP = "assembly"
+
+S0_IO_MANAGER = "jsonl_shards_io_manager"
+PARQUET_IO_MANAGER = "parquet_io_manager"
+
+RUN_FOLDER_TAG = "taxonomy/run_folder"
+PARTITION_TAG = "dagster/partition"
+
+PER_LEVEL_ASSETS = ("s0_source_records", "s1_candidates", "s2_frequency_table", "s3_verified_concepts")

@@ -1,0 +1,173 @@
+"""Data contracts between stages (SPEC §5). Each model is also the column list of its artifact."""
+
+import hashlib
+import json
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from taxonomy_assets.levels import Level
+
+
+class Contract(BaseModel):
+    """Rows are plain data: no extra fields sneak in, and instances are immutable once built."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def stable_id(*parts: str, length: int = 16) -> str:
+    """A short, stable hash of its parts; parts are joined unambiguously so ('a','bc') != ('ab','c')."""
+    digest = hashlib.sha256(json.dumps(list(parts), ensure_ascii=False).encode("utf-8")).hexdigest()
+    return digest[:length]
+
+
+class SourceRecord(Contract):
+    """One block of source text (a unit name, a list item, a paragraph) with where it came from."""
+
+    record_id: str
+    level: Level
+    text: str
+    institution: str
+    url: str
+    section: str = ""
+    parent_hint: str = ""
+    fetched_at: str = ""
+    language: str = ""
+    source_file: str
+
+    @staticmethod
+    def make_id(institution: str, url: str, section: str, text: str) -> str:
+        return stable_id(institution, url, section, text)
+
+
+class ExtractedLabel(Contract):
+    """One research field read from a text by an extractor, before it becomes a Candidate row."""
+
+    label: str
+    normalized: str
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Candidate(Contract):
+    """S1 row: one record x one extracted label, with the normalized parent anchor carried along."""
+
+    level: Level
+    label: str
+    normalized: str
+    aliases: list[str]
+    parent_anchor: str
+    parent_anchor_labels: list[str] = Field(
+        description="Labels of the parent level read from the parent hint; the hierarchy matches these."
+    )
+    record_id: str
+    institution: str
+    extractor: str
+    confidence: float
+    snippet: str
+    text_key: str = Field(description="Fingerprint of the record text; mirrored pages share it.")
+
+
+class FrequencyRow(Contract):
+    """S2 row: support of one normalized label at one level, kept or dropped with the reason."""
+
+    level: Level
+    normalized: str
+    label: str
+    inst_count: int
+    src_count: int
+    weight: float
+    institutions: list[str]
+    parent_anchors: dict[str, int]
+    aliases: list[str]
+    record_ids: list[str]
+    snippets: list[str]
+    kept: bool
+    drop_reason: str
+
+
+VerificationMethod = Literal["rule", "llm", "bypass"]
+
+
+class Verdict(Contract):
+    """The verifier's decision about one label, with the gates it passed and why it ended where it did."""
+
+    passed: bool
+    gates: list[str]
+    reason: str
+    method: VerificationMethod
+
+
+class Concept(Contract):
+    """S3 row: a verified (or rejected) concept with a stable id."""
+
+    concept_id: str
+    level: Level
+    normalized: str
+    label: str
+    aliases: list[str]
+    parent_anchors: dict[str, int]
+    inst_count: int
+    src_count: int
+    weight: float
+    passed: bool
+    gates: list[str]
+    reasons: list[str]
+    min_institutions: int
+    min_src_count: int
+    verification_method: VerificationMethod
+
+    @staticmethod
+    def make_id(level: str, normalized: str) -> str:
+        return stable_id(level, normalized)
+
+
+class HierarchyNode(Contract):
+    """A node of the assembled tree; `path` lists labels from L0 down to this node."""
+
+    concept_id: str
+    level: Level
+    label: str
+    parent_id: str | None
+    path: list[str]
+    parent_alternatives: list[str] = Field(default_factory=list)
+
+
+class HierarchyEdge(Contract):
+    """Parent -> child link; `kind` is `primary` or `cross_listed` (a policy multi-parent exception)."""
+
+    parent_id: str
+    child_id: str
+    child_level: Level
+    kind: Literal["primary", "cross_listed"]
+    support: int
+
+
+class Orphan(Contract):
+    """A passed concept whose parent could not be resolved, with the anchors that were tried."""
+
+    concept_id: str
+    level: Level
+    label: str
+    reason: str
+    anchors: list[str]
+
+
+class QuarantineEntry(Contract):
+    """Something a stage could not use, kept with the reason so nothing is lost silently."""
+
+    stage: str
+    level: str
+    reason: str
+    detail: str = ""
+    source_file: str = ""
+    record_id: str = ""
+    payload: str = ""
+
+
+def canonical_json(value: object) -> str:
+    """One deterministic JSON text: sorted keys, no spaces, UTF-8 kept as is."""
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def to_json_line(row: BaseModel) -> str:
+    return canonical_json(row.model_dump(mode="json")) + "\n"

@@ -1,0 +1,97 @@
+"""The effective policy: every section of SPEC §4 as a strict, frozen pydantic model."""
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from taxonomy_assets.levels import LEVELS, Level
+from taxonomy_assets.policy.base import StrictModel
+from taxonomy_assets.policy.text_sections import ExtractionPolicy, LabelPolicy, VerificationPolicy
+
+
+class LevelThresholds(StrictModel):
+    """Support a label needs at one level to survive S2, and its weight formula constants."""
+
+    min_institutions: int = Field(ge=1)
+    min_src_count: int = Field(ge=1)
+    institution_weight: float = Field(1.0, ge=0.0)
+    source_weight: float = Field(0.3, ge=0.0)
+
+
+class RawExtractionPolicy(StrictModel):
+    """S0 block filters and shard size."""
+
+    min_chars: int = Field(2, ge=1)
+    max_chars: int = Field(400, ge=2)
+    max_document_bytes: int = Field(5_000_000, ge=1, description="Larger documents are quarantined whole.")
+    languages: list[str] = Field(default_factory=lambda: ["en"])
+    min_alpha_ratio: float = Field(0.5, ge=0.0, le=1.0, description="Share of letters among non-space chars.")
+    boilerplate_patterns: list[str] = Field(
+        default_factory=list, description="Regexes; a matching block drops."
+    )
+    near_duplicate_threshold: float = Field(0.9, gt=0.0, le=1.0)
+    shard_size: int = Field(1000, ge=1)
+
+    @model_validator(mode="after")
+    def _bounds_are_ordered(self) -> "RawExtractionPolicy":
+        if self.min_chars > self.max_chars:
+            raise ValueError(f"min_chars {self.min_chars} exceeds max_chars {self.max_chars}")
+        return self
+
+
+class InstitutionPolicy(StrictModel):
+    """Identity resolution for institutions before S2 counts them."""
+
+    aliases: dict[str, str] = Field(default_factory=dict, description="Alias -> canonical institution name.")
+    systems: dict[str, list[str]] = Field(
+        default_factory=dict, description="System name -> its campuses, e.g. University of California."
+    )
+    count_campuses_separately: bool = True
+    unknown_placeholder: str = "__unknown__"
+
+
+class HierarchyPolicy(StrictModel):
+    """How parents are resolved and what happens to concepts without one (SPEC §7)."""
+
+    orphan_strategy: Literal["quarantine", "placeholder"] = "quarantine"
+    cross_listing: Literal["single_parent"] = "single_parent"
+    multi_parent_exceptions: list[str] = Field(
+        default_factory=list, description="Normalized labels allowed to keep every resolved parent."
+    )
+    preview_nodes: int = Field(40, ge=1, description="Lines of the tree shown in the UI preview.")
+
+
+class LlmPolicy(StrictModel):
+    """The optional LLM provider; the API key never lives here, only the name of its variable."""
+
+    provider: Literal["rules", "openai"] = "rules"
+    model: str = "gpt-4o-mini"
+    base_url: str | None = None
+    api_key_env: str = "OPENAI_API_KEY"
+    temperature: float = Field(0.0, ge=0.0, le=0.0)
+    seed: int = 20261125
+    max_tokens: int = Field(512, ge=16)
+    retries: int = Field(3, ge=0)
+    timeout_seconds: float = Field(30.0, gt=0)
+    cache: bool = True
+
+
+class Policy(StrictModel):
+    """All sections, validated together; `policy_version` names the reviewed release of this file."""
+
+    policy_version: str = Field(min_length=1)
+    levels: dict[Level, LevelThresholds]
+    label: LabelPolicy
+    extraction: ExtractionPolicy
+    raw_extraction: RawExtractionPolicy
+    institutions: InstitutionPolicy
+    verification: VerificationPolicy
+    hierarchy: HierarchyPolicy
+    llm: LlmPolicy
+
+    @model_validator(mode="after")
+    def _every_level_has_thresholds(self) -> "Policy":
+        missing = [level for level in LEVELS if level not in self.levels]
+        if missing:
+            raise ValueError(f"levels: thresholds missing for {', '.join(missing)}")
+        return self

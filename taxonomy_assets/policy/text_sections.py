@@ -1,0 +1,211 @@
+"""Policy sections read by the text rules: label normalization, unit-name extraction, verification.
+
+Every word list and pattern the rules use lives here as data, so a lexicon edit is a reviewed policy
+change that marks S1/S3 stale, never a code change.
+"""
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from taxonomy_assets.levels import Level
+from taxonomy_assets.policy.base import StrictModel
+
+
+class LabelPolicy(StrictModel):
+    """How a surface form becomes a normalized label (SPEC §4 `label`)."""
+
+    case: Literal["lower", "preserve"] = Field("lower", description="Lower-case the key, or keep case.")
+    ascii_fold: bool = Field(True, description="Fold accents and ligatures to ASCII ('Études' -> 'etudes').")
+    hyphens: Literal["space", "keep", "remove"] = Field(
+        "space", description="What hyphens and dashes become: 'Human-Computer' -> 'human computer'."
+    )
+    strip_punctuation: bool = Field(
+        True, description="Other punctuation becomes a space; apostrophes vanish."
+    )
+    keep_characters: str = Field("+#", description="Punctuation kept inside labels, e.g. c++ or c#.")
+    min_length: int = Field(2, ge=1, description="Shorter normalized labels are dropped.")
+    max_length: int = Field(64, ge=2, description="Longer normalized labels are dropped.")
+    boilerplate_phrases: list[str] = Field(
+        default_factory=list,
+        description="Regexes removed from a field phrase until none matches; anchored ('^the ', 'track$').",
+    )
+    institution_prefix_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regexes matching an institution prefix such as 'UNIVERSITY OF X - '.",
+    )
+
+    @model_validator(mode="after")
+    def _bounds_are_ordered(self) -> "LabelPolicy":
+        if self.min_length > self.max_length:
+            raise ValueError(f"min_length {self.min_length} exceeds max_length {self.max_length}")
+        return self
+
+
+class FieldLexicon(StrictModel):
+    """Curated one-word field names, shared by the extractor (coordination) and the verifier (level fit)."""
+
+    broad: list[str] = Field(
+        default_factory=list,
+        description="Fields that head top-level units (CIP 2-digit families, professional schools); fit L0.",
+    )
+    narrow: list[str] = Field(
+        default_factory=list,
+        description="Specialties and subfields (medical subspecialties, lab-level topics); never L0 fields.",
+    )
+
+
+class CoordinationPolicy(StrictModel):
+    """Word classes that decide how 'A, B and C D' is split and which words share the head D."""
+
+    unsplittable_phrases: list[str] = Field(
+        default_factory=list, description="Field names that contain 'and' or commas but name one field."
+    )
+    generic_heads: list[str] = Field(
+        default_factory=list,
+        description="Heads that need a modifier (science, engineering, studies); a modifier distributes "
+        "forward onto them: 'Computer Science and Engineering' -> computer engineering.",
+    )
+    shared_heads: list[str] = Field(
+        default_factory=list,
+        description="Discipline heads that an unknown preceding noun shares: 'Earth and Planetary Sciences'.",
+    )
+    modifier_nouns: list[str] = Field(
+        default_factory=list,
+        description="Nouns that modify a head rather than name a field: computer, earth.",
+    )
+    adjectives: list[str] = Field(
+        default_factory=list, description="Modifiers the suffix rules miss: applied, civil, parallel, french."
+    )
+    adjective_suffixes: list[str] = Field(
+        default_factory=list, description="Endings of modifiers that always take the shared head: -al, -ic."
+    )
+    compound_modifier_suffixes: list[str] = Field(
+        default_factory=list,
+        description="Endings of the last word of a multi-word modifier: 'Latin American', 'Near Eastern'.",
+    )
+    field_suffixes: list[str] = Field(
+        default_factory=list,
+        description="Endings of nouns that name a field on their own: -ology, -ics, -ing.",
+    )
+    acronyms: dict[str, str] = Field(
+        default_factory=dict,
+        description="Case-sensitive acronym -> expansion, applied to whole conjuncts only.",
+    )
+
+
+class ExtractionPolicy(StrictModel):
+    """Word lists and patterns the rule extractor uses to read unit names and list items (SPEC §6 S1)."""
+
+    unit_types: list[str] = Field(
+        default_factory=list, description="Unit head nouns: school, department, ..."
+    )
+    unit_prepositions: list[str] = Field(
+        default_factory=lambda: ["of", "for", "in", "on"], description="Words between a unit and its field."
+    )
+    unit_suffix_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regexes removed from the end of the field after 'School of': ' at Mount Sinai'.",
+    )
+    non_field_unit_types: list[str] = Field(
+        default_factory=list, description="Unit types that never name a field: office, library, ..."
+    )
+    institution_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regexes; a name segment matching one is an institution, not a field.",
+    )
+    no_field_units: list[str] = Field(
+        default_factory=list, description="Normalized unit names that name no field: 'graduate school', ..."
+    )
+    non_field_words: list[str] = Field(
+        default_factory=list,
+        description="Organisational words; a phrase made only of these names no field ('Student Services').",
+    )
+    non_field_heads: list[str] = Field(
+        default_factory=list,
+        description="Heads that name no field when only organisational words modify them "
+        "('Continuing Education', 'Professional Studies'); alone they still name a field.",
+    )
+    venue_names: list[str] = Field(
+        default_factory=list,
+        description="Conference and journal acronyms; a conjunct naming only these is dropped.",
+    )
+    head_rewrites: dict[str, str] = Field(
+        default_factory=dict,
+        description="Whole-label rewrites after stripping, e.g. 'medical' -> 'medicine'.",
+    )
+    coordination: CoordinationPolicy = Field(
+        default_factory=CoordinationPolicy, description="Splitting coordinated names and sharing heads."
+    )
+    fields: FieldLexicon = Field(
+        default_factory=FieldLexicon, description="One-word fields: they stand alone in coordination."
+    )
+    list_item_levels: list[Level] = Field(
+        default_factory=lambda: ["L2", "L3"], description="Levels whose records may hold several list items."
+    )
+    list_intro_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regexes for a lead-in such as 'Topics include:' removed at list levels.",
+    )
+    list_separator_pattern: str = Field(
+        r"\s*[;•·▪●◦\n]\s*", description="Regex splitting a record into list items at list levels."
+    )
+    bullet_pattern: str = Field(
+        r"^\s*(?:[-*•·▪●◦]|\(?\d{1,2}[.)]|\(?[a-z][)])\s+", description="Regex of a leading bullet or number."
+    )
+    noise_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regexes; an item matching one (dates, deadlines, years) is dropped.",
+    )
+    prose_markers: list[str] = Field(
+        default_factory=list, description="Words that mark a sentence, not a name: is, are, offers, our, ..."
+    )
+    max_item_words: int = Field(14, ge=1, description="Longer items are prose, not names.")
+    max_item_chars: int = Field(300, ge=1, description="Longer items are prose; also bounds regex work.")
+
+
+class VerificationPolicy(StrictModel):
+    """Gates of S3 (SPEC §6): structure, venues, generic tokens, allowlist, single-token lexicon."""
+
+    max_tokens: dict[Level, int] = Field(
+        default_factory=lambda: {"L0": 4, "L1": 5, "L2": 6, "L3": 7},
+        description="Most words a label may have.",
+    )
+    forbidden_punctuation: str = Field(
+        ':;!?@/\\|<>{}[]()"', description="Characters a label may not contain."
+    )
+    min_alnum_ratio: float = Field(
+        0.6, ge=0.0, le=1.0, description="Least share of letters/digits among visible characters."
+    )
+    allowlist: dict[Level, list[str]] = Field(
+        default_factory=dict, description="Labels that pass once the earlier gates are through."
+    )
+    venue_blocklist: list[str] = Field(
+        default_factory=list, description="Conference and journal acronyms rejected at `venue_levels`."
+    )
+    venue_levels: list[Level] = Field(
+        default_factory=lambda: ["L3"], description="Levels the venue gate runs at."
+    )
+    venue_words: list[str] = Field(
+        default_factory=list, description="Words naming an event, not a topic: conference, workshop, ..."
+    )
+    generic_tokens: list[str] = Field(
+        default_factory=list, description="Organisational words; a label made only of these fails."
+    )
+    unit_name_words: list[str] = Field(
+        default_factory=list,
+        description="Words opening a unit name ('department of physics'): such a label is a unit, no field.",
+    )
+    fields: FieldLexicon = Field(
+        default_factory=FieldLexicon, description="One-word fields judged for level fit."
+    )
+    broad_levels: list[Level] = Field(
+        default_factory=lambda: ["L0", "L1", "L2", "L3"], description="Levels a broad single-word field fits."
+    )
+    narrow_levels: list[Level] = Field(
+        default_factory=lambda: ["L1", "L2", "L3"], description="Levels a narrow specialty fits."
+    )
+    unknown_levels: list[Level] = Field(
+        default_factory=lambda: ["L1", "L2", "L3"],
+        description="Levels a single word outside the lexicon fits.",
+    )

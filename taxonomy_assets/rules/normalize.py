@@ -1,0 +1,77 @@
+"""Label normalization (SPEC §4 `label`): one surface form -> the key S2 groups on.
+
+The key must be stable across spellings institutions actually use ("Human-Computer Interaction",
+"human computer interaction", "HUMAN–COMPUTER INTERACTION"), so every choice is policy data.
+"""
+
+import re
+import unicodedata
+
+from taxonomy_assets.policy.text_sections import LabelPolicy
+
+_HYPHENS = "-‐‑‒–—―−"
+_APOSTROPHES = "'’‘`´"
+# Letters NFKD does not decompose but that have a conventional ASCII spelling.
+_LIGATURES = str.maketrans(
+    {
+        "ß": "ss",
+        "æ": "ae",
+        "Æ": "AE",
+        "œ": "oe",
+        "Œ": "OE",
+        "ø": "o",
+        "Ø": "O",
+        "ł": "l",
+        "Ł": "L",
+        "đ": "d",
+        "Đ": "D",
+        "þ": "th",
+        "Þ": "Th",
+        "ı": "i",
+    }
+)
+
+
+class LabelNormalizer:
+    """Lower-case, ASCII-fold, hyphens to spaces, punctuation out, whitespace collapsed, length bounded."""
+
+    def __init__(self, policy: LabelPolicy) -> None:
+        self._policy = policy
+        keep = set(policy.keep_characters)
+        hyphens = "".join(ch for ch in _HYPHENS if ch not in keep)
+        self._hyphen_re = re.compile(f"[{re.escape(hyphens)}]") if hyphens else None
+        self._apostrophe_re = re.compile(f"[{re.escape(_APOSTROPHES)}]")
+        self._keep = keep | (set(_HYPHENS) if policy.hyphens == "keep" else set())
+        self._space_re = re.compile(r"\s+")
+
+    def normalize(self, surface: str) -> str:
+        """The normalized key, or "" when nothing valid remains (empty, too short, too long)."""
+        text = unicodedata.normalize("NFKC", surface)
+        if self._hyphen_re is not None and self._policy.hyphens != "keep":
+            text = self._hyphen_re.sub(" " if self._policy.hyphens == "space" else "", text)
+        if self._policy.strip_punctuation:
+            text = self._apostrophe_re.sub("", text)
+        if self._policy.ascii_fold:
+            text = self._fold(text)
+        if self._policy.case == "lower":
+            text = text.lower()
+        if self._policy.strip_punctuation:
+            text = "".join(self._clean_char(ch) for ch in text)
+        text = self._space_re.sub(" ", text).strip()
+        if not self._policy.min_length <= len(text) <= self._policy.max_length:
+            return ""
+        return text
+
+    @staticmethod
+    def _fold(text: str) -> str:
+        """Accents off ('Émile' -> 'Emile'); letters without an ASCII form go, punctuation becomes a space."""
+        decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+        return "".join(
+            ch if ch.isascii() else ("" if ch.isalnum() or unicodedata.combining(ch) else " ")
+            for ch in decomposed
+        )
+
+    def _clean_char(self, ch: str) -> str:
+        if ch.isalnum() or ch in self._keep:
+            return ch
+        return " "

@@ -1,0 +1,172 @@
+"""The offline S3 verifier: ordered rule gates, then a lexicon judgement for single-word labels.
+
+`gate()` is shared with the LLM verifier, which only replaces `judge_single_token`; keeping the two
+apart means every verifier rejects malformed labels, venues and organisational words the same way.
+"""
+
+import re
+import unicodedata
+
+from taxonomy_assets.contracts import Verdict
+from taxonomy_assets.levels import LEVELS, Level
+from taxonomy_assets.policy.models import Policy
+from taxonomy_assets.policy.text_sections import LabelPolicy, VerificationPolicy
+from taxonomy_assets.rules.normalize import LabelNormalizer
+
+_YEARISH = re.compile(r"\d+(?:st|nd|rd|th)?")
+_UNIT_PREPOSITIONS = frozenset({"of", "for", "in", "on"})
+
+
+def _levels_text(levels: list[Level]) -> str:
+    return ", ".join(level for level in LEVELS if level in levels) or "no level"
+
+
+class RuleVerifier:
+    """Gates in SPEC order: structure, venue blocklist (L3), generic tokens, allowlist."""
+
+    name: str = "rules@1"
+
+    def __init__(self, verification: VerificationPolicy, label: LabelPolicy) -> None:
+        self._policy = verification
+        self._label = label
+        self._normalizer = LabelNormalizer(label)
+        normalize = self._normalizer.normalize
+        self._forbidden = frozenset(verification.forbidden_punctuation)
+        self._venues = frozenset(normalize(venue) for venue in verification.venue_blocklist)
+        self._venue_words = frozenset(normalize(word) for word in verification.venue_words)
+        self._generic = frozenset(normalize(word) for word in verification.generic_tokens)
+        self._unit_words = frozenset(normalize(word) for word in verification.unit_name_words)
+        self._allowlist = {
+            level: frozenset(normalize(entry) for entry in entries)
+            for level, entries in verification.allowlist.items()
+        }
+        self._broad = frozenset(normalize(word) for word in verification.fields.broad)
+        self._narrow = frozenset(normalize(word) for word in verification.fields.narrow)
+        self._space = re.compile(r"\s+")
+
+    @classmethod
+    def from_policy(cls, policy: Policy) -> "RuleVerifier":
+        return cls(policy.verification, policy.label)
+
+    def gate(self, label: str, level: Level) -> tuple[Verdict | None, list[str]]:
+        """Ordered gates: structure (length, characters, forbidden punctuation, alnum ratio), venue
+        blocklist (at L3), generic organisational tokens, allowlist. Returns (a final Verdict if a gate
+        decided: failed, or allowlisted pass) or (None, names of gates passed so far) when undecided."""
+        gates: list[str] = []
+        text = self._space.sub(" ", unicodedata.normalize("NFKC", label)).strip()
+        problem = self._structure_problem(text, level)
+        if problem:
+            return self._fail(gates, problem), gates
+        gates.append("structure")
+        normalized = self._normalizer.normalize(text)
+        tokens = normalized.split()
+        if level in self._policy.venue_levels:
+            venue = self._venue(tokens)
+            if venue:
+                return self._fail(gates, venue), gates
+            gates.append("venue_blocklist")
+        if all(token in self._generic for token in tokens):
+            reason = f"'{normalized}' is made only of generic organisational words, not a research field"
+            return self._fail(gates, reason), gates
+        if len(tokens) > 1 and tokens[0] in self._unit_words and tokens[1] in _UNIT_PREPOSITIONS:
+            reason = f"'{normalized}' reads as a unit name ('{tokens[0]} {tokens[1]} ...'), not a field"
+            return self._fail(gates, reason), gates
+        gates.append("generic_tokens")
+        if normalized in self._allowlist.get(level, frozenset()):
+            gates.append("allowlist")
+            reason = f"'{normalized}' is on the {level} allowlist"
+            return Verdict(passed=True, gates=list(gates), reason=reason, method="rule"), gates
+        return None, gates
+
+    def judge_single_token(self, label: str, level: Level) -> Verdict:
+        """Level-appropriateness from the curated lexicon (method="rule"); a broad field fits L0/L1, a
+        narrow specialty (medical subspecialty, lab-level topic) does not fit L0. Always a reason."""
+        normalized = self._normalizer.normalize(label) or label.strip().lower()
+        kind, levels = self._lexicon_class(normalized)
+        passed = level in levels
+        fits = f"fits {_levels_text(levels)}"
+        if kind == "unknown":
+            reason = f"'{normalized}' is not in the field lexicon; a single unknown word {fits}"
+        else:
+            reason = f"'{normalized}' is a {kind} in the field lexicon; it {fits}"
+        if not passed:
+            reason += f", not {level}"
+        return Verdict(passed=passed, gates=["field_lexicon"] if passed else [], reason=reason, method="rule")
+
+    def verify(self, label: str, level: Level) -> Verdict:
+        """gate(); undecided multi-token labels pass with method="bypass"; undecided single tokens go to
+        judge_single_token."""
+        verdict, gates = self.gate(label, level)
+        if verdict is not None:
+            return verdict
+        normalized = self._normalizer.normalize(label)
+        if len(normalized.split()) > 1:
+            reason = f"'{normalized}' has several words and passed every rule gate; no single-word check"
+            return Verdict(passed=True, gates=gates, reason=reason, method="bypass")
+        judged = self.judge_single_token(label, level)
+        return judged.model_copy(update={"gates": [*gates, *judged.gates]})
+
+    def _lexicon_class(self, normalized: str) -> tuple[str, list[Level]]:
+        variants = {normalized, normalized.removesuffix("s"), f"{normalized}s"}
+        if variants & self._broad:
+            return "broad field", self._policy.broad_levels
+        if variants & self._narrow:
+            return "narrow specialty", self._policy.narrow_levels
+        return "unknown", self._policy.unknown_levels
+
+    def _structure_problem(self, text: str, level: Level) -> str:
+        bounds = f"{self._label.min_length}..{self._label.max_length}"
+        if not text:
+            return "label is empty"
+        if not self._label.min_length <= len(text) <= self._label.max_length:
+            return f"label '{text[:80]}' has {len(text)} characters; allowed {bounds}"
+        if any(not ch.isprintable() for ch in text):
+            return f"label '{text}' contains non-printable characters"
+        symbols = sorted({ch for ch in text if not self._allowed_character(ch)})
+        if symbols:
+            return f"label '{text}' contains symbols {' '.join(symbols)}; only letters, digits, punctuation"
+        forbidden = sorted({ch for ch in text if ch in self._forbidden})
+        if forbidden:
+            return f"label '{text}' contains forbidden punctuation {' '.join(forbidden)}"
+        # Characters the label policy keeps ('c++', 'c#') are part of the name, not noise.
+        visible = [ch for ch in text if not ch.isspace() and ch not in self._label.keep_characters]
+        ratio = sum(ch.isalnum() for ch in visible) / len(visible) if visible else 0.0
+        if ratio < self._policy.min_alnum_ratio:
+            return (
+                f"label '{text}' has {ratio:.0%} letters or digits among its characters; "
+                f"at least {self._policy.min_alnum_ratio:.0%} needed"
+            )
+        if not any(ch.isalpha() for ch in text):
+            return f"label '{text}' contains no letters"
+        normalized = self._normalizer.normalize(text)
+        if not normalized:
+            return f"label '{text}' is outside {bounds} characters once normalized"
+        tokens = len(normalized.split())
+        limit = self._policy.max_tokens.get(level)
+        if limit is not None and tokens > limit:
+            return f"label '{normalized}' has {tokens} words; {level} allows at most {limit}"
+        return ""
+
+    def _venue(self, tokens: list[str]) -> str:
+        """A reason when the label names a venue or an event edition rather than a topic."""
+        venues = [token for token in tokens if token in self._venues]
+        rest = [
+            token
+            for token in tokens
+            if token not in self._venues and token not in self._venue_words and not _YEARISH.fullmatch(token)
+        ]
+        if venues and not rest:
+            return f"venue '{venues[0]}' is on the {'/'.join(self._policy.venue_levels)} venue blocklist"
+        padded = f" {' '.join(tokens)} "
+        event_words = [phrase for phrase in self._venue_words if f" {phrase} " in padded]
+        if event_words:
+            return f"'{' '.join(tokens)}' names an event ('{min(event_words)}'), not a research topic"
+        return ""
+
+    def _allowed_character(self, ch: str) -> bool:
+        # Letters, marks, digits, punctuation and spaces; symbols (emoji, currency, ©) only when kept.
+        return unicodedata.category(ch)[0] in "LMNPZ" or ch in self._label.keep_characters
+
+    @staticmethod
+    def _fail(gates: list[str], reason: str) -> Verdict:
+        return Verdict(passed=False, gates=list(gates), reason=reason, method="rule")

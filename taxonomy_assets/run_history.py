@@ -1,0 +1,174 @@
+"""Read what happened to one run folder from the Dagster instance's event log (SPEC §9 inputs).
+
+Returns plain models: the latest materialization of every asset partition written into the run
+folder, the step timings and check results of those runs, and step failures/skips of the runs that
+targeted the folder. The manifest is built from these alone.
+"""
+
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance, DagsterRun, RunsFilter
+from pydantic import BaseModel, ConfigDict
+
+from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, RUN_FOLDER_TAG
+from taxonomy_assets.levels import LEVELS
+
+RECORDS_PER_PAGE = 50
+RECENT_RUNS = 500
+UNPARTITIONED_ASSETS = ("taxonomy_hierarchy",)
+
+
+class Plain(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class CheckOutcome(Plain):
+    name: str
+    passed: bool
+    severity: str
+    metadata: dict[str, Any]
+
+
+class Materialization(Plain):
+    asset: str
+    partition: str | None
+    dagster_run_id: str
+    materialized_at: float
+    step_started_at: float | None
+    step_finished_at: float | None
+    metadata: dict[str, Any]
+    checks: list[CheckOutcome]
+
+
+class StepProblem(Plain):
+    asset: str
+    partition: str | None
+    dagster_run_id: str
+    status: str
+    at: float
+    error_class: str
+    message: str
+
+
+def iso(timestamp: float | None) -> str | None:
+    return None if timestamp is None else datetime.fromtimestamp(timestamp, UTC).isoformat()
+
+
+def plain_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    """MetadataValue objects -> JSON-friendly values."""
+    plain: dict[str, Any] = {}
+    for key, value in metadata.items():
+        raw = getattr(value, "value", value)
+        if hasattr(raw, "md_str"):
+            raw = raw.md_str
+        plain[key] = raw if isinstance(raw, str | int | float | bool | list | dict | type(None)) else str(raw)
+    return plain
+
+
+def asset_partitions() -> list[tuple[str, str | None]]:
+    return [(name, level) for name in PER_LEVEL_ASSETS for level in LEVELS] + [
+        (name, None) for name in UNPARTITIONED_ASSETS
+    ]
+
+
+def _latest_in_folder(instance: DagsterInstance, asset: str, partition: str | None, folder: str) -> Any:
+    records_filter = AssetRecordsFilter(
+        asset_key=AssetKey(asset), asset_partitions=[partition] if partition else None
+    )
+    cursor = None
+    while True:
+        result = instance.fetch_materializations(records_filter, limit=RECORDS_PER_PAGE, cursor=cursor)
+        for record in result.records:
+            metadata = record.asset_materialization.metadata if record.asset_materialization else {}
+            if getattr(metadata.get("run_folder"), "value", None) == folder:
+                return record
+        if not result.has_more:
+            return None
+        cursor = result.cursor
+
+
+def _checks(instance: DagsterInstance, run_id: str, asset: str, partition: str | None) -> list[CheckOutcome]:
+    outcomes = []
+    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
+        if evaluation is None or evaluation.asset_key != AssetKey(asset):
+            continue
+        if partition and evaluation.partition not in (None, partition):
+            continue
+        outcomes.append(
+            CheckOutcome(
+                name=evaluation.check_name,
+                passed=evaluation.passed,
+                severity=evaluation.severity.value,
+                metadata=plain_metadata(evaluation.metadata),
+            )
+        )
+    return sorted(outcomes, key=lambda outcome: outcome.name)
+
+
+def latest_materializations(instance: DagsterInstance, folder: str) -> list[Materialization]:
+    found = []
+    for asset, partition in asset_partitions():
+        record = _latest_in_folder(instance, asset, partition, folder)
+        if record is None:
+            continue
+        stats = {
+            stat.step_key: stat for stat in instance.get_run_step_stats(record.run_id, step_keys=[asset])
+        }
+        step = stats.get(asset)
+        found.append(
+            Materialization(
+                asset=asset,
+                partition=partition,
+                dagster_run_id=record.run_id,
+                materialized_at=record.timestamp,
+                step_started_at=step.start_time if step else None,
+                step_finished_at=step.end_time if step else None,
+                metadata=plain_metadata(dict(record.asset_materialization.metadata)),
+                checks=_checks(instance, record.run_id, asset, partition),
+            )
+        )
+    return found
+
+
+def runs_for_folder(
+    instance: DagsterInstance, folder: str, folder_of: Callable[[DagsterRun], str]
+) -> list[DagsterRun]:
+    """Runs tagged with the folder, plus untagged recent runs (e.g. from the UI) whose config points at it."""
+    tagged = instance.get_runs(filters=RunsFilter(tags={RUN_FOLDER_TAG: folder}), limit=RECENT_RUNS)
+    untagged = [
+        run
+        for run in instance.get_runs(limit=RECENT_RUNS)
+        if RUN_FOLDER_TAG not in run.tags and folder_of(run) == folder
+    ]
+    return sorted({run.run_id: run for run in [*tagged, *untagged]}.values(), key=lambda run: run.run_id)
+
+
+def step_problems(instance: DagsterInstance, runs: Iterable[DagsterRun]) -> list[StepProblem]:
+    """Failed and skipped asset steps of the given runs, with the error class and message."""
+    known = {name for name, _ in asset_partitions()} | {"run_manifest"}
+    problems = []
+    for run in runs:
+        partition = run.tags.get(PARTITION_TAG)
+        for entry in instance.all_logs(
+            run.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_SKIPPED}
+        ):
+            event = entry.dagster_event
+            if event is None or event.step_key not in known:
+                continue
+            error = getattr(event.event_specific_data, "error", None)
+            failed = event.event_type == DagsterEventType.STEP_FAILURE
+            problems.append(
+                StepProblem(
+                    asset=event.step_key,
+                    partition=partition if event.step_key in PER_LEVEL_ASSETS else None,
+                    dagster_run_id=run.run_id,
+                    status="failed" if failed else "skipped",
+                    at=entry.timestamp,
+                    error_class=(error.cls_name or "") if error else "",
+                    message=(error.message or "").strip()[:2000] if error else "upstream step failed",
+                )
+            )
+    return problems

@@ -1,0 +1,161 @@
+"""S1 extraction and normalization: SourceRecords -> Candidates, one per record x label (SPEC §6 S1).
+
+The parent hint of each record is read with the parent level's rules, so every candidate carries the
+parent-level labels (`parent_anchor_labels`) the hierarchy later matches against.
+"""
+
+import collections
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from dagster import AssetExecutionContext, AssetIn, Output, asset
+
+from taxonomy_assets.code_versions import code_version
+from taxonomy_assets.constants import EXTRACTION_GROUP, PARQUET_IO_MANAGER
+from taxonomy_assets.contracts import Candidate, QuarantineEntry, SourceRecord, stable_id
+from taxonomy_assets.labelers import Extractor, LabelingError
+from taxonomy_assets.levels import Level, parent_level
+from taxonomy_assets.partitions import LEVEL_PARTITIONS
+from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
+from taxonomy_resources.labeling import LabelingResource
+from taxonomy_resources.policy_resource import PolicyResource
+from taxonomy_resources.quarantine import QuarantineLog
+from taxonomy_resources.row_stream import RowStream
+from taxonomy_resources.run_folder import RunFolderResource
+
+STAGE = "S1"
+SNIPPET_CHARS = 200
+EMPTY_SAMPLES = 10
+PARENT_CACHE_SIZE = 65536
+WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def text_fingerprint(text: str) -> str:
+    """Case- and punctuation-insensitive form of a text; mirrored copies of a page share it."""
+    return " ".join(word.casefold() for word in WORDS.findall(text))
+
+
+@dataclass
+class S1Counters:
+    records_in: int = 0
+    candidates_out: int = 0
+    empty_records: int = 0
+    quarantined: int = 0
+    empty_samples: list[str] = field(default_factory=list)
+    quarantined_by_reason: collections.Counter[str] = field(default_factory=collections.Counter)
+
+    def as_metadata(self) -> dict[str, object]:
+        return {
+            "records_in": self.records_in,
+            "candidates_out": self.candidates_out,
+            "empty_records": self.empty_records,
+            "quarantined": self.quarantined,
+            "empty_record_samples": self.empty_samples,
+            "quarantined_by_reason": dict(sorted(self.quarantined_by_reason.items())),
+        }
+
+
+def extract_candidates(
+    records: Iterable[SourceRecord],
+    level: Level,
+    extractor: Extractor,
+    reject: Callable[[QuarantineEntry], None],
+    counters: S1Counters,
+) -> Iterator[Candidate]:
+    """Stream candidates record by record; an item the extractor cannot handle is quarantined alone."""
+    up = parent_level(level)
+
+    @lru_cache(maxsize=PARENT_CACHE_SIZE)
+    def read_parent(hint: str) -> tuple[str, list[str]]:
+        if not hint or up is None:
+            return "", []
+        labels = sorted({label.normalized for label in extractor.extract(hint, up)})
+        return text_fingerprint(hint), labels
+
+    for record in records:
+        counters.records_in += 1
+        try:
+            labels = extractor.extract(record.text, level)
+            anchor, anchor_labels = read_parent(record.parent_hint)
+        except LabelingError as exc:
+            counters.quarantined += 1
+            counters.quarantined_by_reason[exc.reason] += 1
+            reject(
+                QuarantineEntry(
+                    stage=STAGE,
+                    level=level,
+                    reason=exc.reason,
+                    detail=exc.detail,
+                    source_file=record.source_file,
+                    record_id=record.record_id,
+                    payload=record.text[:500],
+                )
+            )
+            continue
+        if not labels:
+            counters.empty_records += 1
+            if len(counters.empty_samples) < EMPTY_SAMPLES:
+                counters.empty_samples.append(record.text[:120])
+            continue
+        text_key = stable_id(anchor, text_fingerprint(record.text))
+        for extracted in labels:
+            counters.candidates_out += 1
+            yield Candidate(
+                level=level,
+                label=extracted.label,
+                normalized=extracted.normalized,
+                aliases=sorted(set(extracted.aliases)),
+                parent_anchor=anchor,
+                parent_anchor_labels=anchor_labels,
+                record_id=record.record_id,
+                institution=record.institution,
+                extractor=extractor.name,
+                confidence=1.0,
+                snippet=record.text[:SNIPPET_CHARS],
+                text_key=text_key,
+            )
+
+
+@asset(
+    partitions_def=LEVEL_PARTITIONS,
+    io_manager_key=PARQUET_IO_MANAGER,
+    ins={"records": AssetIn("s0_source_records")},
+    group_name=EXTRACTION_GROUP,
+    kinds={"python", "parquet"},
+    code_version=code_version("s1.1", "label", "extraction", "llm"),
+    description="S1 extraction + normalization: research-field candidates with parent anchors, per level.",
+)
+def s1_candidates(
+    context: AssetExecutionContext,
+    records: ShardedRecords,
+    policy: PolicyResource,
+    labeling: LabelingResource,
+    run_folder: RunFolderResource,
+) -> Output[RowStream]:
+    level: Level = context.partition_key  # type: ignore[assignment]
+    pinned = policy.pinned(context.run.run_id)
+    extractor = labeling.extractor(pinned.policy)
+    counters = S1Counters()
+    quarantine = QuarantineLog(run_folder.quarantine_path(STAGE, level))
+    started = time.perf_counter()
+    candidates = extract_candidates(records, level, extractor, quarantine.add, counters)
+
+    def finish() -> dict[str, object]:
+        quarantine.commit()
+        return {
+            **counters.as_metadata(),
+            **labeling.usage_metadata(extractor),
+            "compute_seconds": round(time.perf_counter() - started, 4),
+        }
+
+    stream = RowStream(
+        rows=candidates,
+        model=Candidate,
+        on_complete=finish,
+        on_failure=quarantine.discard,
+        metadata={**pinned.metadata(), "extractor": extractor.name},
+    )
+    return Output(stream)

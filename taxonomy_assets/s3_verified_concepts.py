@@ -1,0 +1,123 @@
+"""S3 verification: kept S2 rows -> Concepts with a verdict, the gates passed and reasons (SPEC §6 S3).
+
+Gates run in order (structure, venue blocklist at L3, generic organisational tokens, allowlist);
+multi-token labels that pass them bypass the verifier, single tokens go to it. Concept ids are a
+stable hash of level + normalized label.
+"""
+
+import collections
+import time
+from collections.abc import Iterable
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetExecutionContext,
+    AssetIn,
+    Output,
+    asset,
+)
+
+from taxonomy_assets.code_versions import code_version
+from taxonomy_assets.constants import CURATION_GROUP, PARQUET_IO_MANAGER
+from taxonomy_assets.contracts import Concept, FrequencyRow
+from taxonomy_assets.labelers import Verifier
+from taxonomy_assets.levels import Level
+from taxonomy_assets.partitions import LEVEL_PARTITIONS
+from taxonomy_assets.policy.models import LevelThresholds
+from taxonomy_resources.labeling import LabelingResource
+from taxonomy_resources.parquet_io_manager import ParquetArtifact
+from taxonomy_resources.policy_resource import PolicyResource
+from taxonomy_resources.row_stream import RowStream
+
+UNIQUE_IDS_CHECK = "concept_ids_unique"
+
+
+def verify_concepts(
+    rows: Iterable[FrequencyRow], level: Level, verifier: Verifier, thresholds: LevelThresholds
+) -> list[Concept]:
+    """One Concept per kept frequency row, in normalized-label order."""
+    concepts = []
+    for row in rows:
+        if not row.kept:
+            continue
+        verdict = verifier.verify(row.normalized, level)
+        support = (
+            f"support: {row.inst_count} institution(s), {row.src_count} source(s) "
+            f"(thresholds {thresholds.min_institutions}/{thresholds.min_src_count})"
+        )
+        concepts.append(
+            Concept(
+                concept_id=Concept.make_id(level, row.normalized),
+                level=level,
+                normalized=row.normalized,
+                label=row.label,
+                aliases=row.aliases,
+                parent_anchors=row.parent_anchors,
+                inst_count=row.inst_count,
+                src_count=row.src_count,
+                weight=row.weight,
+                passed=verdict.passed,
+                gates=verdict.gates,
+                reasons=[support, verdict.reason],
+                min_institutions=thresholds.min_institutions,
+                min_src_count=thresholds.min_src_count,
+                verification_method=verdict.method,
+            )
+        )
+    return sorted(concepts, key=lambda concept: concept.normalized)
+
+
+def duplicate_ids(concepts: list[Concept]) -> list[str]:
+    counts = collections.Counter(concept.concept_id for concept in concepts)
+    return sorted(concept_id for concept_id, count in counts.items() if count > 1)
+
+
+@asset(
+    partitions_def=LEVEL_PARTITIONS,
+    io_manager_key=PARQUET_IO_MANAGER,
+    ins={"frequency": AssetIn("s2_frequency_table")},
+    group_name=CURATION_GROUP,
+    kinds={"python", "parquet"},
+    code_version=code_version("s3.1", "verification", "label", "llm"),
+    check_specs=[
+        AssetCheckSpec(
+            UNIQUE_IDS_CHECK,
+            asset="s3_verified_concepts",
+            description="Every concept_id occurs once in its level.",
+        )
+    ],
+    description="S3 verification: rule (or LLM) verdicts with gates and reasons; stable concept ids.",
+)
+def s3_verified_concepts(
+    context: AssetExecutionContext,
+    frequency: ParquetArtifact,
+    policy: PolicyResource,
+    labeling: LabelingResource,
+):
+    level: Level = context.partition_key  # type: ignore[assignment]
+    pinned = policy.pinned(context.run.run_id)
+    verifier = labeling.verifier(pinned.policy)
+    started = time.perf_counter()
+    concepts = verify_concepts(
+        frequency.iter_rows(FrequencyRow), level, verifier, pinned.policy.levels[level]
+    )
+    methods = collections.Counter(concept.verification_method for concept in concepts)
+    metadata = {
+        **pinned.metadata(),
+        **labeling.usage_metadata(verifier),
+        "concepts_in": len(concepts),
+        "passed": sum(concept.passed for concept in concepts),
+        "rejected": sum(not concept.passed for concept in concepts),
+        "by_method": dict(sorted(methods.items())),
+        "compute_seconds": round(time.perf_counter() - started, 4),
+    }
+    yield Output(RowStream(rows=concepts, model=Concept, metadata=metadata))
+    duplicates = duplicate_ids(concepts)
+    yield AssetCheckResult(
+        check_name=UNIQUE_IDS_CHECK,
+        passed=not duplicates,
+        severity=AssetCheckSeverity.ERROR,
+        metadata={"duplicates": len(duplicates), "examples": duplicates[:10]},
+    )

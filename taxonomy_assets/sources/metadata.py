@@ -1,0 +1,87 @@
+"""Document-level facts: institution, parent unit, url, language, fetched_at.
+
+A document declares them, in order of precedence, in a sidecar `<file>.meta.yaml`, then inside the
+document (YAML front matter for Markdown/text, `<meta name="taxonomy:...">` tags for HTML, columns for
+CSV/XLSX/JSONL rows). A document without an institution, or above L0 without a parent, is quarantined.
+"""
+
+import re
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+import yaml
+
+from taxonomy_assets.sources.blocks import DocumentError
+
+SIDECAR_SUFFIX = ".meta.yaml"
+META_KEYS = ("institution", "parent", "url", "language", "fetched_at")
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class DocumentMeta:
+    institution: str = ""
+    parent: str = ""
+    url: str = ""
+    language: str = ""
+    fetched_at: str = ""
+
+    def overlay(self, other: "DocumentMeta") -> "DocumentMeta":
+        """Fields set in `other` win."""
+        return replace(self, **{key: getattr(other, key) for key in META_KEYS if getattr(other, key)})
+
+
+def meta_from_mapping(data: object, where: str) -> DocumentMeta:
+    if data is None:
+        return DocumentMeta()
+    if not isinstance(data, dict):
+        raise DocumentError("bad_metadata", f"{where}: metadata must be a mapping of {', '.join(META_KEYS)}")
+    unknown = sorted(str(key) for key in data if key not in META_KEYS)
+    if unknown:
+        raise DocumentError(
+            "bad_metadata", f"{where}: unknown metadata keys {unknown}; allowed: {', '.join(META_KEYS)}"
+        )
+    return DocumentMeta(**{key: str(data[key]).strip() for key in META_KEYS if data.get(key) is not None})
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_name(path.name + SIDECAR_SUFFIX)
+
+
+def read_sidecar(path: Path) -> DocumentMeta:
+    sidecar = sidecar_path(path)
+    if not sidecar.is_file():
+        return DocumentMeta()
+    try:
+        data = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        raise DocumentError("bad_metadata", f"{sidecar.name}: not readable YAML: {exc}") from exc
+    return meta_from_mapping(data, sidecar.name)
+
+
+def split_front_matter(text: str, where: str) -> tuple[DocumentMeta, str]:
+    """(metadata, body) for text that may start with a `---` YAML block."""
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return DocumentMeta(), text
+    try:
+        data = yaml.safe_load(match.group(1))
+    except yaml.YAMLError as exc:
+        raise DocumentError("bad_metadata", f"{where}: front matter is not valid YAML: {exc}") from exc
+    return meta_from_mapping(data, f"{where} front matter"), text[match.end() :]
+
+
+def require_meta(meta: DocumentMeta, level: str, where: str, default_url: str) -> DocumentMeta:
+    """Fill defaults and refuse documents that do not say whose they are (and, above L0, under what)."""
+    if not meta.institution:
+        raise DocumentError(
+            "missing_institution",
+            f"{where}: no institution; add `institution:` to front matter, a {SIDECAR_SUFFIX} sidecar, "
+            "a taxonomy:institution meta tag or an institution column",
+        )
+    if level != "L0" and not meta.parent:
+        raise DocumentError(
+            "missing_parent",
+            f"{where}: a {level} document must name its parent unit (`parent:` in front matter or sidecar)",
+        )
+    return meta if meta.url else replace(meta, url=default_url)

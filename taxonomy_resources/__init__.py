@@ -1,0 +1,1 @@
+"""Dagster resources and IO managers: run folders, policies, sources, artifact IO, the LLM client."""

@@ -1,0 +1,200 @@
+"""IO manager for the assembled hierarchy: one folder of tables, tree and outline (SPEC §7 outputs).
+
+`hierarchy/` holds nodes.parquet, edges.parquet, orphans.parquet, hierarchy.json (nested tree),
+hierarchy.md (outline), summary.json (per-level counts) and taxonomy.duckdb (the same tables to query).
+The folder is built beside the live one and swapped in only when every invariant held; a build that
+broke an invariant is kept under `quarantine/_failed/<dagster run id>/hierarchy/` for inspection.
+
+DuckDB stamps a random database id into every file header, so `taxonomy.duckdb` carries a
+`content_sha256` over its table contents; every other file is byte-deterministic.
+"""
+
+import collections
+import hashlib
+import json
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+from dagster import ConfigurableIOManager, InputContext, MetadataValue, OutputContext, ResourceDependency
+from upath import UPath
+
+from taxonomy_assets.contracts import Concept, HierarchyEdge, HierarchyNode, Orphan, canonical_json
+from taxonomy_assets.hierarchy_assembly import Assembly
+from taxonomy_assets.levels import LEVELS
+from taxonomy_resources.arrow_schema import rows_to_table
+from taxonomy_resources.artifact_metadata import provenance_metadata, typed_metadata
+from taxonomy_resources.atomic_files import (
+    atomic_write_bytes,
+    commit_directory,
+    is_local,
+    move_aside,
+    recover_directory,
+    sha256_file,
+    staging_directory,
+)
+from taxonomy_resources.run_folder import RunFolderResource
+
+DUCKDB_NAME = "taxonomy.duckdb"
+
+
+@dataclass(frozen=True)
+class HierarchyBuild:
+    """What the hierarchy asset hands its IO manager."""
+
+    assembly: Assembly
+    concepts: list[Concept]
+    invariants_held: bool
+    preview_lines: int
+    metadata: dict[str, Any]
+
+
+def tree_json(nodes: list[HierarchyNode]) -> dict[str, Any]:
+    children: dict[str | None, list[HierarchyNode]] = collections.defaultdict(list)
+    for node in nodes:
+        children[node.parent_id].append(node)
+
+    def build(node: HierarchyNode) -> dict[str, Any]:
+        kids = sorted(children.get(node.concept_id, []), key=lambda n: n.label)
+        return {
+            "id": node.concept_id,
+            "label": node.label,
+            "level": node.level,
+            "children": [build(kid) for kid in kids],
+        }
+
+    roots = sorted(children.get(None, []), key=lambda n: n.label)
+    return {"levels": list(LEVELS), "roots": [build(root) for root in roots]}
+
+
+def outline_lines(tree: dict[str, Any]) -> list[str]:
+    lines: list[str] = []
+
+    def walk(node: dict[str, Any], depth: int) -> None:
+        lines.append(f"{'  ' * depth}- {node['label']}")
+        for child in node["children"]:
+            walk(child, depth + 1)
+
+    for root in tree["roots"]:
+        walk(root, 0)
+    return lines
+
+
+def level_summary(build: HierarchyBuild) -> dict[str, dict[str, int]]:
+    summary = {level: {"concepts": 0, "passed": 0, "nodes": 0, "orphans": 0} for level in LEVELS}
+    for concept in build.concepts:
+        summary[concept.level]["concepts"] += 1
+        summary[concept.level]["passed"] += int(concept.passed)
+    for node in build.assembly.nodes:
+        summary[node.level]["nodes"] += 1
+    for orphan in build.assembly.orphans:
+        summary[orphan.level]["orphans"] += 1
+    return summary
+
+
+def _write_parquet(path: UPath, rows: list, model: type) -> None:
+    with path.open("wb") as handle:
+        pq.write_table(rows_to_table(rows, model), handle, compression="zstd")
+
+
+def _write_duckdb(path: Path, tables: dict[str, Any]) -> str:
+    """Create the query database and return a hash of its table contents (the file bytes are not stable)."""
+    digest = hashlib.sha256()
+    with duckdb.connect(str(path)) as connection:
+        for name, table in tables.items():
+            connection.register("incoming", table)
+            connection.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming')  # names are constants
+            connection.unregister("incoming")
+            digest.update(name.encode())
+            for row in connection.execute(f'SELECT * FROM "{name}" ORDER BY ALL').fetchall():
+                digest.update(repr(row).encode("utf-8"))
+    return digest.hexdigest()
+
+
+class HierarchyIOManager(ConfigurableIOManager):
+    """Writes the `hierarchy/` folder of the run folder; loading returns the folder path."""
+
+    run_folder: ResourceDependency[RunFolderResource]
+
+    def handle_output(self, context: OutputContext, obj: HierarchyBuild) -> None:
+        started = time.perf_counter()
+        final = self.run_folder.hierarchy_dir
+        staging = staging_directory(final)
+        try:
+            assembly = obj.assembly
+            tree = tree_json(assembly.nodes)
+            lines = outline_lines(tree)
+            summary = level_summary(obj)
+            _write_parquet(staging / "nodes.parquet", assembly.nodes, HierarchyNode)
+            _write_parquet(staging / "edges.parquet", assembly.edges, HierarchyEdge)
+            _write_parquet(staging / "orphans.parquet", assembly.orphans, Orphan)
+            atomic_write_bytes(staging / "hierarchy.json", (canonical_json(tree) + "\n").encode("utf-8"))
+            atomic_write_bytes(
+                staging / "hierarchy.md", ("# Taxonomy\n\n" + "\n".join(lines) + "\n").encode()
+            )
+            atomic_write_bytes(
+                staging / "summary.json",
+                (json.dumps(summary, sort_keys=True, indent=2) + "\n").encode("utf-8"),
+            )
+            content_sha = ""
+            if is_local(staging):
+                content_sha = _write_duckdb(
+                    Path(staging) / DUCKDB_NAME,
+                    {
+                        "nodes": rows_to_table(assembly.nodes, HierarchyNode),
+                        "edges": rows_to_table(assembly.edges, HierarchyEdge),
+                        "orphans": rows_to_table(assembly.orphans, Orphan),
+                        "concepts": rows_to_table(obj.concepts, Concept),
+                    },
+                )
+            files = {
+                path.name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+                for path in sorted(staging.iterdir(), key=lambda p: p.name)
+            }
+            if content_sha:
+                files[DUCKDB_NAME]["content_sha256"] = content_sha
+            if not obj.invariants_held:
+                destination = self.run_folder.failed_output_dir(context.run_id, "hierarchy", "all")
+                move_aside(staging, destination)
+                context.add_output_metadata(
+                    {
+                        "path": MetadataValue.path(str(destination)),
+                        "invariants_held": MetadataValue.bool(False),
+                    }
+                )
+                return
+            commit_directory(staging, final)
+        except BaseException:
+            move_aside(staging, self.run_folder.failed_output_dir(context.run_id, "hierarchy", "all"))
+            raise
+        preview = "\n".join(lines[: obj.preview_lines]) + ("\n- …" if len(lines) > obj.preview_lines else "")
+        context.add_output_metadata(
+            {
+                "path": MetadataValue.path(str(final)),
+                "sha256": MetadataValue.text(files["nodes.parquet"]["sha256"]),
+                "dagster/row_count": MetadataValue.int(len(assembly.nodes)),
+                "bytes": MetadataValue.int(sum(f["bytes"] for f in files.values())),
+                "write_seconds": MetadataValue.float(round(time.perf_counter() - started, 4)),
+                "files": MetadataValue.json(files),
+                "preview": MetadataValue.md(f"```\n{preview}\n```"),
+                "summary": MetadataValue.md(_summary_table(summary)),
+                "invariants_held": MetadataValue.bool(True),
+                **provenance_metadata(self.run_folder.root, context.run_id),
+                **typed_metadata(obj.metadata),
+            }
+        )
+
+    def load_input(self, context: InputContext) -> UPath:
+        recover_directory(self.run_folder.hierarchy_dir)
+        return self.run_folder.hierarchy_dir
+
+
+def _summary_table(summary: dict[str, dict[str, int]]) -> str:
+    header = "| level | concepts | passed | nodes | orphans |\n| --- | --- | --- | --- | --- |\n"
+    return header + "\n".join(
+        f"| {level} | {row['concepts']} | {row['passed']} | {row['nodes']} | {row['orphans']} |"
+        for level, row in summary.items()
+    )

@@ -1,0 +1,159 @@
+"""IO manager for S0: source records as JSONL shards plus an `_index.json` with counts and sha256.
+
+Writing consumes a `RowStream` shard by shard (memory bounded by the shard size, not the corpus);
+the shard folder is built beside the live one and swapped in only when complete. Loading returns a
+lazy `ShardedRecords` that re-checks every shard's sha256 as it reads it.
+"""
+
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO, Any, Generic
+
+from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
+from upath import UPath
+
+from taxonomy_assets.contracts import SourceRecord, canonical_json, to_json_line
+from taxonomy_resources.artifact_metadata import artifact_metadata, provenance_metadata, typed_metadata
+from taxonomy_resources.atomic_files import (
+    atomic_write_bytes,
+    commit_directory,
+    move_aside,
+    recover_directory,
+    staging_directory,
+)
+from taxonomy_resources.row_stream import RowStream, RowT
+from taxonomy_resources.run_folder import RunFolderResource
+
+INDEX_NAME = "_index.json"
+
+
+class ArtifactMissingError(FileNotFoundError):
+    """An upstream artifact is not in the run folder (never materialized there, or removed)."""
+
+
+class ArtifactCorruptError(ValueError):
+    """An artifact's bytes no longer match the sha256 recorded when it was written."""
+
+
+def shard_name(number: int) -> str:
+    return f"shard-{number:05d}.jsonl"
+
+
+@dataclass(frozen=True)
+class ShardedRecords(Generic[RowT]):
+    """A committed shard folder, read lazily one shard at a time."""
+
+    directory: UPath
+    model: type[RowT]
+
+    def index(self) -> dict[str, Any]:
+        index_path = self.directory / INDEX_NAME
+        if not index_path.exists():
+            raise ArtifactMissingError(
+                f"no {INDEX_NAME} in {self.directory}; materialize this partition first"
+            )
+        return json.loads(index_path.read_text(encoding="utf-8"))
+
+    def __len__(self) -> int:
+        return int(self.index()["records"])
+
+    def __iter__(self) -> Iterator[RowT]:
+        for shard in self.index()["shards"]:
+            path = self.directory / shard["file"]
+            data = path.read_bytes()
+            if hashlib.sha256(data).hexdigest() != shard["sha256"]:
+                raise ArtifactCorruptError(
+                    f"{path}: sha256 differs from {INDEX_NAME}; re-materialize this partition"
+                )
+            for line in data.decode("utf-8").splitlines():
+                yield self.model.model_validate_json(line)
+
+
+class _ShardWriter:
+    """Writes rows into numbered shards of at most `shard_size` lines, hashing as it goes."""
+
+    def __init__(self, directory: UPath, shard_size: int) -> None:
+        self.directory = directory
+        self.shard_size = shard_size
+        self.shards: list[dict[str, Any]] = []
+        self.records = 0
+        self._handle: IO[bytes] | None = None
+        self._digest = hashlib.sha256()
+        self._lines = 0
+        self._bytes = 0
+
+    def write(self, line: str) -> None:
+        if self._handle is None:
+            self._handle = (self.directory / shard_name(len(self.shards))).open("wb")
+        data = line.encode("utf-8")
+        self._handle.write(data)
+        self._digest.update(data)
+        self._lines += 1
+        self._bytes += len(data)
+        self.records += 1
+        if self._lines >= self.shard_size:
+            self.close_shard()
+
+    def close_shard(self) -> None:
+        if self._handle is None:
+            return
+        self._handle.close()
+        self.shards.append(
+            {
+                "file": shard_name(len(self.shards)),
+                "records": self._lines,
+                "bytes": self._bytes,
+                "sha256": self._digest.hexdigest(),
+            }
+        )
+        self._handle, self._digest, self._lines, self._bytes = None, hashlib.sha256(), 0, 0
+
+
+class JsonlShardsIOManager(ConfigurableIOManager):
+    """Stores S0 `SourceRecord` streams as `S0/<level>/shard-NNNNN.jsonl` + `_index.json`."""
+
+    run_folder: ResourceDependency[RunFolderResource]
+    stage: str = "S0"
+
+    def _directory(self, level: str) -> UPath:
+        return self.run_folder.stage_dir(self.stage, level)
+
+    def handle_output(self, context: OutputContext, obj: RowStream) -> None:
+        level = context.partition_key
+        final = self._directory(level)
+        started = time.perf_counter()
+        staging = staging_directory(final)
+        try:
+            writer = _ShardWriter(staging, obj.shard_size)
+            for row in obj.rows:
+                writer.write(to_json_line(row))
+            writer.close_shard()
+            extra = obj.complete()
+            index = {
+                "level": level,
+                "model": obj.model.__name__,
+                "records": writer.records,
+                "shards": writer.shards,
+            }
+            index_bytes = (canonical_json(index) + "\n").encode("utf-8")
+            index_sha = atomic_write_bytes(staging / INDEX_NAME, index_bytes)
+            commit_directory(staging, final)
+        except BaseException:
+            obj.fail()
+            move_aside(staging, self.run_folder.failed_output_dir(context.run_id, self.stage, level))
+            raise
+        size = sum(shard["bytes"] for shard in writer.shards) + len(index_bytes)
+        metadata = artifact_metadata(final, index_sha, writer.records, size, time.perf_counter() - started)
+        metadata["shards"] = len(writer.shards)
+        metadata.update(provenance_metadata(self.run_folder.root, context.run_id))
+        context.add_output_metadata({**metadata, **typed_metadata({**obj.metadata, **extra})})
+
+    def load_input(self, context: InputContext) -> ShardedRecords[SourceRecord]:
+        directory = self._directory(context.asset_partition_key)
+        recover_directory(directory)
+        records = ShardedRecords(directory, SourceRecord)
+        records.index()
+        return records

@@ -1,0 +1,115 @@
+"""IO manager for S1-S3: one Parquet file per asset partition, schema derived from the contract.
+
+Rows arrive as a `RowStream` (written in batches, memory bounded by the batch) or a list of contract
+rows. The file is written beside its target and renamed over it; a failed write is moved under
+`quarantine/_failed/<dagster run id>/`. Loading returns `ParquetArtifact` handles; an unpartitioned
+consumer (the hierarchy) receives one per level.
+"""
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+from dagster import ConfigurableIOManager, InputContext, OutputContext, ResourceDependency
+from pydantic import BaseModel
+from upath import UPath
+
+from taxonomy_resources.arrow_schema import RowT, arrow_schema, rows_to_table, table_to_rows
+from taxonomy_resources.artifact_metadata import artifact_metadata, provenance_metadata, typed_metadata
+from taxonomy_resources.atomic_files import atomic_writer, is_local, sha256_file
+from taxonomy_resources.jsonl_shards_io_manager import ArtifactMissingError
+from taxonomy_resources.row_stream import RowStream
+from taxonomy_resources.run_folder import RunFolderResource
+
+BATCH_ROWS = 5000
+
+
+@dataclass(frozen=True)
+class ParquetArtifact:
+    """A committed Parquet artifact; readers choose Arrow, validated rows, or a DuckDB relation."""
+
+    path: UPath
+
+    def _require(self) -> None:
+        if not self.path.exists():
+            raise ArtifactMissingError(f"{self.path} does not exist; materialize that asset partition first")
+
+    def read_table(self) -> pa.Table:
+        self._require()
+        with self.path.open("rb") as handle:
+            return pq.read_table(handle)
+
+    def iter_rows(self, model: type[RowT]) -> Iterator[RowT]:
+        self._require()
+        with self.path.open("rb") as handle:
+            for batch in pq.ParquetFile(handle).iter_batches(batch_size=BATCH_ROWS):
+                yield from table_to_rows(pa.Table.from_batches([batch]), model)
+
+    def duckdb_relation(self, connection: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyRelation:
+        """Local files are scanned by DuckDB directly; remote ones go through Arrow."""
+        self._require()
+        if is_local(self.path):
+            return connection.read_parquet(str(Path(self.path)))
+        return connection.from_arrow(self.read_table())
+
+
+def _write_parquet(handle: object, rows: Sequence[BaseModel] | RowStream, model: type[BaseModel]) -> int:
+    schema = arrow_schema(model)
+    count = 0
+    with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
+        batch: list[BaseModel] = []
+        iterable = rows.rows if isinstance(rows, RowStream) else rows
+        for row in iterable:
+            batch.append(row)
+            if len(batch) >= BATCH_ROWS:
+                writer.write_table(rows_to_table(batch, model))
+                count += len(batch)
+                batch = []
+        if batch or count == 0:
+            writer.write_table(rows_to_table(batch, model))
+            count += len(batch)
+    return count
+
+
+class ParquetIOManager(ConfigurableIOManager):
+    """Stores contract rows as `<stage>/<level>/<file>.parquet` in the run folder."""
+
+    run_folder: ResourceDependency[RunFolderResource]
+
+    def handle_output(self, context: OutputContext, obj: RowStream | Sequence[BaseModel]) -> None:
+        level = context.partition_key
+        asset_name = context.asset_key.path[-1]
+        path = self.run_folder.artifact_path(asset_name, level)
+        model = obj.model if isinstance(obj, RowStream) else type(obj[0]) if obj else None
+        if model is None:
+            raise ValueError(f"{asset_name}[{level}]: an empty list carries no contract; return a RowStream")
+        stage = path.parent.parent.name
+        failed = self.run_folder.failed_output_dir(context.run_id, stage, level) / path.name
+        started = time.perf_counter()
+        try:
+            with atomic_writer(path, failed_destination=failed) as handle:
+                count = _write_parquet(handle, obj, model)
+            extra = obj.complete() if isinstance(obj, RowStream) else {}
+        except BaseException:
+            if isinstance(obj, RowStream):
+                obj.fail()
+            raise
+        metadata = artifact_metadata(
+            path, sha256_file(path), count, path.stat().st_size, time.perf_counter() - started
+        )
+        static = obj.metadata if isinstance(obj, RowStream) else {}
+        metadata.update(provenance_metadata(self.run_folder.root, context.run_id))
+        context.add_output_metadata({**metadata, **typed_metadata({**static, **extra})})
+
+    def load_input(self, context: InputContext) -> ParquetArtifact | dict[str, ParquetArtifact]:
+        asset_name = context.asset_key.path[-1]
+        if context.has_partition_key and len(context.asset_partition_keys) == 1:
+            return ParquetArtifact(self.run_folder.artifact_path(asset_name, context.asset_partition_key))
+        return {
+            level: ParquetArtifact(self.run_folder.artifact_path(asset_name, level))
+            for level in sorted(context.asset_partition_keys)
+        }

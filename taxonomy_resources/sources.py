@@ -1,0 +1,17 @@
+"""The sources resource: where the collected source documents live, one folder per level."""
+
+from pathlib import Path
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from taxonomy_assets.project_paths import SAMPLE_SOURCES_DIR
+
+
+class SourcesResource(ConfigurableResource):
+    """Root folder of source snapshots: `<root>/L0/…`, `<root>/L1/…`; defaults to the shipped sample."""
+
+    root: str = Field(str(SAMPLE_SOURCES_DIR), description="Folder holding L0/ L1/ L2/ L3/ source folders.")
+
+    def level_dir(self, level: str) -> Path:
+        return Path(self.root).expanduser().resolve() / level

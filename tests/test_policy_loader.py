@@ -1,0 +1,68 @@
+"""Policy loading: overlays merge, includes resolve, unknown keys and bad values fail precisely."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from taxonomy_assets.policy import PolicyError, load_policy, policy_hash, policy_to_yaml
+from taxonomy_assets.policy.loader import deep_merge, load_policy_file
+from tests.conftest import PROJECT_ROOT
+
+
+@pytest.fixture
+def policies(tmp_path: Path) -> Path:
+    target = tmp_path / "policies"
+    shutil.copytree(PROJECT_ROOT / "policies", target)
+    return target
+
+
+def test_environment_overlay_is_deep_merged(policies: Path) -> None:
+    default = load_policy(policies)
+    testing = load_policy(policies, "testing")
+    assert testing.raw_extraction.shard_size == 25
+    assert testing.raw_extraction.max_chars == default.raw_extraction.max_chars
+    assert policy_hash(default) != policy_hash(testing)
+
+
+def test_deep_merge_replaces_lists_and_merges_mappings() -> None:
+    merged = deep_merge({"a": {"x": 1, "y": [1, 2]}, "b": 1}, {"a": {"y": [3]}, "c": 2})
+    assert merged == {"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}
+
+
+def test_unknown_key_names_section_and_key(policies: Path) -> None:
+    default = policies / "default.yaml"
+    default.write_text(
+        default.read_text().replace(
+            "orphan_strategy: quarantine", "orphan_strategy: quarantine\n  orphan_stratgy: x"
+        )
+    )
+    with pytest.raises(PolicyError, match=r"hierarchy\.orphan_stratgy: Extra inputs are not permitted"):
+        load_policy(policies)
+
+
+def test_invalid_value_is_reported_with_its_path(policies: Path) -> None:
+    overlay = policies / "environments" / "testing.yaml"
+    overlay.write_text("levels:\n  L2:\n    min_institutions: 0\n")
+    with pytest.raises(PolicyError, match=r"testing\.yaml.*levels\.L2\.min_institutions"):
+        load_policy(policies, "testing")
+
+
+def test_unknown_environment_lists_the_known_ones(policies: Path) -> None:
+    with pytest.raises(PolicyError, match=r"unknown environment 'staging'.*development"):
+        load_policy(policies, "staging")
+
+
+def test_include_cannot_escape_the_policies_folder(policies: Path) -> None:
+    default = policies / "default.yaml"
+    default.write_text(default.read_text().replace('"lexicon/extraction.yaml"', '"../../etc/passwd"'))
+    with pytest.raises(PolicyError, match="outside"):
+        load_policy(policies)
+
+
+def test_snapshot_round_trips_to_the_same_hash(policies: Path, tmp_path: Path) -> None:
+    policy = load_policy(policies, "production")
+    snapshot = tmp_path / "policy.snapshot.yaml"
+    snapshot.write_text(policy_to_yaml(policy))
+    assert policy_hash(load_policy_file(snapshot)) == policy_hash(policy)
+    assert policy_to_yaml(load_policy_file(snapshot)) == snapshot.read_text()

@@ -1,0 +1,362 @@
+"""RuleExtractor on realistic unit names and list items that are not in the dev set (generality)."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from taxonomy_assets.levels import LEVELS, Level
+from taxonomy_assets.policy import Policy, load_policy
+from taxonomy_assets.project_paths import POLICIES_DIR
+from taxonomy_assets.rules import LabelNormalizer, RuleExtractor
+
+
+@pytest.fixture(scope="module")
+def policy() -> Policy:
+    return load_policy(POLICIES_DIR)
+
+
+@pytest.fixture(scope="module")
+def extractor(policy: Policy) -> RuleExtractor:
+    return RuleExtractor.from_policy(policy)
+
+
+def keys(extractor: RuleExtractor, text: str, level: Level = "L1") -> list[str]:
+    return [label.normalized for label in extractor.extract(text, level)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Department of Civil and Environmental Engineering",
+            ["civil engineering", "environmental engineering"],
+        ),
+        ("Department of Plant and Microbial Biology", ["plant biology", "microbial biology"]),
+        ("Department of Earth and Planetary Sciences", ["earth sciences", "planetary sciences"]),
+        (
+            "College of Food, Agricultural, and Environmental Sciences",
+            ["food sciences", "agricultural sciences", "environmental sciences"],
+        ),
+        ("Department of Soil and Crop Sciences", ["soil sciences", "crop sciences"]),
+        (
+            "Department of Latin American and Caribbean Studies",
+            ["latin american studies", "caribbean studies"],
+        ),
+        (
+            "Department of Women's, Gender, and Sexuality Studies",
+            ["womens studies", "gender studies", "sexuality studies"],
+        ),
+        (
+            "Department of Civil, Environmental and Geo-Engineering",
+            ["civil engineering", "environmental engineering", "geo engineering"],
+        ),
+    ],
+)
+def test_coordinated_heads_are_distributed(extractor: RuleExtractor, text: str, expected: list[str]) -> None:
+    assert keys(extractor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "level", "expected"),
+    [
+        (
+            "Atomic, Molecular, and Optical Physics",
+            "L2",
+            ["atomic physics", "molecular physics", "optical physics"],
+        ),
+        ("Signal and Image Processing", "L2", ["signal processing", "image processing"]),
+        ("Cloud and Edge Computing", "L2", ["cloud computing", "edge computing"]),
+        ("Supervised and unsupervised learning", "L3", ["supervised learning", "unsupervised learning"]),
+    ],
+)
+def test_heads_are_distributed_at_research_levels_too(
+    extractor: RuleExtractor, text: str, level: Level, expected: list[str]
+) -> None:
+    assert keys(extractor, text, level) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Department of Ecology and Evolutionary Biology", ["ecology", "evolutionary biology"]),
+        ("Department of Biochemistry and Molecular Biology", ["biochemistry", "molecular biology"]),
+        ("School of Music, Theatre & Dance", ["music", "theatre", "dance"]),
+        ("Department of Statistics & Operations Research", ["statistics", "operations research"]),
+        ("Department of Nutrition and Food Sciences", ["nutrition", "food sciences"]),
+        ("College of Health and Human Development", ["health", "human development"]),
+        ("Information Retrieval and Web Search", ["information retrieval", "web search"]),
+    ],
+)
+def test_conjuncts_that_name_a_field_keep_their_own_head(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Department of Food Science and Technology", ["food science", "food technology"]),
+        (
+            "Department of Communication Sciences and Disorders",
+            ["communication sciences", "communication disorders"],
+        ),
+        ("Department of East Asian Languages and Cultures", ["east asian languages", "east asian cultures"]),
+        ("Department of Health Policy and Administration", ["health policy", "health administration"]),
+    ],
+)
+def test_shared_modifier_is_distributed_forward(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Department of Obstetrics and Gynecology", ["obstetrics and gynecology"]),
+        ("Department of Oral and Maxillofacial Surgery", ["oral and maxillofacial surgery"]),
+        ("Program in Science, Technology, and Society", ["science technology and society"]),
+        ("Department of Otolaryngology–Head and Neck Surgery", ["otolaryngology", "head and neck surgery"]),
+    ],
+)
+def test_unsplittable_phrases_stay_whole(extractor: RuleExtractor, text: str, expected: list[str]) -> None:
+    assert keys(extractor, text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Yale University School of Medicine", ["medicine"]),
+        ("University of Virginia, College of Arts and Sciences", ["arts", "sciences"]),
+        ("Dartmouth College - Tuck School of Business", ["business"]),
+        ("Department of Physics, University of Chicago", ["physics"]),
+        ("Georgia Institute of Technology, College of Computing", ["computing"]),
+        ("California Institute of Technology Division of Biology", ["biology"]),
+        ("University of Michigan Medical School", ["medicine"]),
+        ("Harvard University: Graduate School of Design", ["design"]),
+    ],
+)
+def test_institution_prefixes_are_stripped(extractor: RuleExtractor, text: str, expected: list[str]) -> None:
+    assert keys(extractor, text, "L0") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Perelman School of Medicine", ["medicine"]),
+        ("Leonard N. Stern School of Business", ["business"]),
+        ("Harvard Law School", ["law"]),
+        ("Johns Hopkins Carey Business School", ["business"]),
+        ("Robert Wood Johnson Medical School", ["medicine"]),
+        ("Keck School of Medicine of USC", ["medicine"]),
+        ("Icahn School of Medicine at Mount Sinai", ["medicine"]),
+        ("Paul H. Nitze School of Advanced International Studies", ["international studies"]),
+    ],
+)
+def test_eponyms_and_places_are_dropped(extractor: RuleExtractor, text: str, expected: list[str]) -> None:
+    assert keys(extractor, text, "L0") == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Harvard Kennedy School",
+        "The Wharton School",
+        "Rackham Graduate School",
+        "Schreyer Honors College",
+        "School of Professional Studies",
+        "School of General Studies",
+        "Institute for Advanced Study",
+        "Office of Undergraduate Admissions",
+        "Office of Research Development",
+        "University of Michigan",
+        "University of California, Berkeley",
+        "Georgia Institute of Technology",
+        "Continuing and Innovative Education",
+        "Dean's Office",
+        "Departments and Programs",
+        "Contact Us",
+    ],
+)
+def test_units_that_name_no_field_return_nothing(extractor: RuleExtractor, text: str) -> None:
+    assert extractor.extract(text, "L0") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Welcome to the School of Law",
+        "Our faculty conduct research in many areas.",
+        "Papers should be submitted via OpenReview.",
+    ],
+)
+def test_prose_returns_nothing(extractor: RuleExtractor, text: str) -> None:
+    assert extractor.extract(text, "L2") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Dental School", ["dentistry"]),
+        ("Medical College of Wisconsin", ["medicine"]),
+        ("College of Veterinary Medicine", ["veterinary medicine"]),
+    ],
+)
+def test_head_rewrites_name_the_field(extractor: RuleExtractor, text: str, expected: list[str]) -> None:
+    assert keys(extractor, text, "L0") == expected
+
+
+def test_parenthesized_acronyms_become_aliases(extractor: RuleExtractor) -> None:
+    [label] = extractor.extract("Retrieval-Augmented Generation (RAG)", "L3")
+    assert label.label == "Retrieval-Augmented Generation"
+    assert label.normalized == "retrieval augmented generation"
+    assert label.aliases == ["RAG", "Retrieval-Augmented Generation"]
+
+
+def test_whole_acronyms_are_expanded_and_kept_as_aliases(extractor: RuleExtractor) -> None:
+    labels = extractor.extract("AI/ML", "L2")
+    assert [label.normalized for label in labels] == ["artificial intelligence", "machine learning"]
+    assert "AI" in labels[0].aliases
+    assert keys(extractor, "Department of Electrical & Computer Engineering (ECE)") == [
+        "electrical engineering",
+        "computer engineering",
+    ]
+
+
+def test_list_items_are_split_at_list_levels(extractor: RuleExtractor) -> None:
+    text = "Topics of interest include: adversarial robustness; fairness, and interpretability"
+    assert keys(extractor, text, "L3") == ["adversarial robustness", "fairness", "interpretability"]
+    assert keys(extractor, "• Continual learning\n1. Meta-learning", "L3") == [
+        "continual learning",
+        "meta learning",
+    ]
+
+
+def test_list_lead_in_is_level_aware(extractor: RuleExtractor) -> None:
+    text = "Topics include: program synthesis; type systems"
+    assert keys(extractor, text, "L3") == ["program synthesis", "type systems"]
+    assert keys(extractor, "Topics include program synthesis", "L3") == ["program synthesis"]
+    assert keys(extractor, "Topics include program synthesis", "L1") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ICML 2024",
+        "Camera-ready deadline: June 1",
+        "Call for Papers",
+        "www.cs.example.edu",
+        "Important Dates",
+    ],
+)
+def test_dates_deadlines_and_event_editions_are_dropped(extractor: RuleExtractor, text: str) -> None:
+    assert extractor.extract(text, "L3") == []
+
+
+def test_sentence_case_topics_are_not_read_as_units(extractor: RuleExtractor) -> None:
+    assert keys(extractor, "Division of labor", "L3") == ["division of labor"]
+    assert keys(extractor, "Lie groups", "L3") == ["lie groups"]
+    assert keys(extractor, "Program synthesis", "L3") == ["program synthesis"]
+
+
+def test_event_wrappers_are_removed_from_topics(extractor: RuleExtractor) -> None:
+    assert keys(extractor, "Workshop on Federated Learning", "L3") == ["federated learning"]
+
+
+def test_all_caps_sources_are_title_cased(extractor: RuleExtractor) -> None:
+    [label] = extractor.extract("SCHOOL OF PUBLIC HEALTH", "L0")
+    assert (label.label, label.normalized) == ("Public Health", "public health")
+
+
+def test_distributed_labels_keep_source_casing(extractor: RuleExtractor) -> None:
+    labels = extractor.extract("Department of Mechanical and Industrial Engineering", "L1")
+    assert [label.label for label in labels] == ["Mechanical Engineering", "Industrial Engineering"]
+
+
+def test_duplicate_fields_in_one_record_are_merged(extractor: RuleExtractor) -> None:
+    assert keys(extractor, "Physics; physics, PHYSICS", "L2") == ["physics"]
+
+
+def test_extractor_is_named_and_deterministic(extractor: RuleExtractor) -> None:
+    assert extractor.name == "rules@1"
+    text = "Department of Molecular, Cell and Developmental Biology"
+    assert extractor.extract(text, "L1") == extractor.extract(text, "L1")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    text=st.one_of(
+        st.text(max_size=400),
+        st.lists(
+            st.sampled_from(
+                [
+                    "School",
+                    "of",
+                    "and",
+                    ",",
+                    "&",
+                    "(NLP)",
+                    "University",
+                    " - ",
+                    "–",
+                    "Engineering",
+                    "Dept.",
+                    "AI",
+                    "Graduate",
+                    "Topics include:",
+                    ";",
+                    "2025",
+                    "Harvard",
+                    "Law",
+                    "É",
+                    "'s",
+                    "\n",
+                    "(",
+                    "/",
+                    "the",
+                ]
+            ),
+            max_size=30,
+        ).map(" ".join),
+    ),
+    level=st.sampled_from(LEVELS),
+)
+def test_arbitrary_text_never_raises_and_outputs_are_normalized(
+    extractor: RuleExtractor, policy: Policy, text: str, level: Level
+) -> None:
+    normalizer = LabelNormalizer(policy.label)
+    labels = extractor.extract(text, level)
+    for label in labels:
+        assert label.label
+        assert normalizer.normalize(label.normalized) == label.normalized
+        assert policy.label.min_length <= len(label.normalized) <= policy.label.max_length
+        assert label.aliases == sorted(set(label.aliases))
+    assert len({label.normalized for label in labels}) == len(labels)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Master of Science in Computer Science", ["computer science"]),
+        ("PhD Program in Neuroscience", ["neuroscience"]),
+        ("B.S. in Chemical Engineering", ["chemical engineering"]),
+    ],
+)
+def test_degree_names_are_read_as_their_field(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text) == expected
+
+
+def test_lines_of_one_name_keep_the_most_specific_unit(extractor: RuleExtractor) -> None:
+    assert keys(extractor, "School of Medicine\nDepartment of Pediatrics", "L1") == ["pediatrics"]
+
+
+def test_acronyms_with_separators_expand_whole(extractor: RuleExtractor) -> None:
+    assert keys(extractor, "Department of OB/GYN") == ["obstetrics and gynecology"]
+
+
+@pytest.mark.parametrize("text", ["ICML", "NeurIPS Workshop", "Organizing Committee", "Invited Talks"])
+def test_venues_and_event_roles_are_not_fields(extractor: RuleExtractor, text: str) -> None:
+    assert extractor.extract(text, "L3") == []

@@ -1,0 +1,124 @@
+"""S2 in DuckDB: institution identity, mirrored pages, thresholds with reasons, parameterized SQL."""
+
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+from upath import UPath
+
+from taxonomy_assets.contracts import Candidate, stable_id
+from taxonomy_assets.policy.models import InstitutionPolicy, LevelThresholds
+from taxonomy_assets.s2_frequency_table import compute_frequency_table, threshold_violations
+from taxonomy_resources.arrow_schema import rows_to_table
+from taxonomy_resources.parquet_io_manager import ParquetArtifact
+
+
+def candidate(
+    normalized: str, institution: str, text: str, anchors: list[str] | None = None, label: str | None = None
+) -> Candidate:
+    return Candidate(
+        level="L2",
+        label=label or normalized.title(),
+        normalized=normalized,
+        aliases=[],
+        parent_anchor="",
+        parent_anchor_labels=anchors or [],
+        record_id=stable_id(institution, text),
+        institution=institution,
+        extractor="rules@1",
+        confidence=1.0,
+        snippet=text,
+        text_key=stable_id("", text.lower()),
+    )
+
+
+@pytest.fixture
+def write_candidates(tmp_path: Path):
+    def write(rows: list[Candidate]) -> ParquetArtifact:
+        path = tmp_path / "candidates.parquet"
+        pq.write_table(rows_to_table(rows, Candidate), path)
+        return ParquetArtifact(UPath(path))
+
+    return write
+
+
+THRESHOLDS = LevelThresholds(min_institutions=2, min_src_count=2)
+
+
+def test_mirrored_page_counts_once_and_thresholds_explain_drops(write_candidates) -> None:
+    artifact = write_candidates(
+        [
+            candidate("machine learning", "Stanford University", "Machine Learning", ["computer science"]),
+            candidate(
+                "machine learning", "Stanford University", "Machine Learning", ["computer science"]
+            ),  # mirror
+            candidate("machine learning", "MIT", "Machine learning", ["electrical engineering"]),
+            candidate("robotics", "Stanford University", "Robotics"),
+            candidate("robotics", "Stanford University", "Robotics and Autonomy"),
+        ]
+    )
+    rows = {
+        row.normalized: row
+        for row in compute_frequency_table(
+            artifact,
+            "L2",
+            THRESHOLDS,
+            InstitutionPolicy(aliases={"MIT": "Massachusetts Institute of Technology"}),
+        )
+    }
+    ml = rows["machine learning"]
+    assert (ml.inst_count, ml.src_count, ml.kept, ml.drop_reason) == (2, 2, True, "")
+    assert ml.institutions == ["Massachusetts Institute of Technology", "Stanford University"]
+    assert ml.parent_anchors == {"computer science": 1, "electrical engineering": 1}
+    assert ml.label == "Machine Learning"
+    robotics = rows["robotics"]
+    assert (robotics.inst_count, robotics.src_count, robotics.kept) == (1, 2, False)
+    assert robotics.drop_reason == "below_min_institutions: 1 < 2"
+    assert threshold_violations(list(rows.values()), THRESHOLDS) == []
+
+
+def test_unknown_institution_never_counts_and_aliases_merge_spellings(write_candidates) -> None:
+    artifact = write_candidates(
+        [
+            candidate("optics", "", "Optics"),
+            candidate("optics", "__unknown__", "Optics lab"),
+            candidate("optics", "Univ. of Toronto", "Optics"),
+            candidate("optics", "University  of Toronto", "Photonics and optics"),
+        ]
+    )
+    [row] = compute_frequency_table(
+        artifact, "L2", THRESHOLDS, InstitutionPolicy(aliases={"Univ. of Toronto": "University of Toronto"})
+    )
+    assert (row.inst_count, row.src_count) == (1, 2)
+    assert row.drop_reason == "below_min_institutions: 1 < 2"
+
+
+def test_campuses_can_count_as_their_system(write_candidates) -> None:
+    rows = [candidate("genomics", "UC Berkeley", "Genomics"), candidate("genomics", "UCLA", "Genomics")]
+    separate = compute_frequency_table(
+        write_candidates(rows),
+        "L2",
+        THRESHOLDS,
+        InstitutionPolicy(systems={"University of California": ["UC Berkeley", "UCLA"]}),
+    )
+    merged = compute_frequency_table(
+        write_candidates(rows),
+        "L2",
+        THRESHOLDS,
+        InstitutionPolicy(
+            systems={"University of California": ["UC Berkeley", "UCLA"]}, count_campuses_separately=False
+        ),
+    )
+    assert separate[0].inst_count == 2
+    assert merged[0].inst_count == 1 and merged[0].institutions == ["University of California"]
+
+
+def test_quotes_and_sql_in_data_are_just_data(write_candidates) -> None:
+    hostile = "x'); drop table candidates; --"
+    artifact = write_candidates([candidate(hostile, "A", hostile), candidate(hostile, "B'", hostile)])
+    [row] = compute_frequency_table(artifact, "L2", THRESHOLDS, InstitutionPolicy())
+    assert row.normalized == hostile and row.inst_count == 2
+
+
+def test_empty_candidates_give_empty_table(write_candidates) -> None:
+    assert compute_frequency_table(write_candidates([]), "L2", THRESHOLDS, InstitutionPolicy()) == []
