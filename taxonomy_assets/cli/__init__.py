@@ -298,7 +298,6 @@ def ui(port: int) -> None:
 
     home = ensure_dagster_home()
     click.echo(f"DAGSTER_HOME {home}; open http://127.0.0.1:{port}", err=True)
-    os.execvp(
-        "dagster",
-        ["dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", str(PROJECT_ROOT / "workspace.yaml")],
-    )
+    # the interpreter's own dagster, so an unactivated virtualenv works too
+    command = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)]
+    os.execv(sys.executable, [*command, "-w", str(PROJECT_ROOT / "workspace.yaml")])
