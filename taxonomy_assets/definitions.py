@@ -73,6 +73,13 @@ defs = Definitions(
             run_folder=_run_folder, **_env_setting("environment", "TAXONOMY_ENVIRONMENT")
         ),
         sources=SourcesResource(**_env_setting("root", "TAXONOMY_SOURCES")),
-        labeling=LabelingResource(),
+        labeling=LabelingResource(
+            **_env_setting("api_key", "OPENAI_API_KEY"),
+            **(
+                {"cache_dir": os.path.join(os.environ["TAXONOMY_OUTPUT_ROOT"], "llm_cache")}
+                if os.getenv("TAXONOMY_OUTPUT_ROOT")
+                else {}
+            ),
+        ),
     ),
 )

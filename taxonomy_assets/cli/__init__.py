@@ -17,6 +17,7 @@ from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+API_KEY_VARIABLE = "OPENAI_API_KEY"
 
 
 class UsageProblem(click.ClickException):
@@ -67,6 +68,61 @@ policies_option = click.option(
 )
 
 
+def labeling_options(command: Any) -> Any:
+    """--provider/--model/--base-url, shared by pipeline run, extract and verify."""
+    options = [
+        click.option(
+            "--provider",
+            type=click.Choice(["rules", "openai"]),
+            default=None,
+            help="Labeler: offline rules or an OpenAI-compatible model (default: policy llm.provider).",
+        ),
+        click.option(
+            "--model", default=None, help="Chat model for --provider openai (default: policy llm.model)."
+        ),
+        click.option(
+            "--base-url", default=None, help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _labeling_settings(
+    provider: str | None, model: str | None, base_url: str | None, output_root: str
+) -> dict:
+    """LabelingResource fields from CLI flags; the API key is referenced by variable name, never by value."""
+    settings: dict[str, Any] = {"cache_dir": str(Path(output_root) / "llm_cache")}
+    settings.update(
+        {
+            key: value
+            for key, value in {"provider": provider, "model": model, "base_url": base_url}.items()
+            if value
+        }
+    )
+    return settings
+
+
+def _labeler(kind: str, labeling: Any, policy: Any) -> Any:
+    """The configured extractor or verifier; a configuration problem is a usage error (exit 2)."""
+    from taxonomy_resources.labeling import LabelingConfigError
+
+    try:
+        return labeling.extractor(policy) if kind == "extractor" else labeling.verifier(policy)
+    except LabelingConfigError as exc:
+        raise UsageProblem(str(exc)) from exc
+
+
+def _labeling(provider: str | None, model: str | None, base_url: str | None) -> Any:
+    from taxonomy_resources.labeling import LabelingResource
+
+    return LabelingResource(
+        **_labeling_settings(provider, model, base_url, _output_root(None)),
+        api_key=os.environ.get(API_KEY_VARIABLE, ""),
+    )
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 def main() -> None:
     """Build a four-level academic taxonomy as a Dagster asset graph."""
@@ -101,6 +157,7 @@ def pipeline() -> None:
 @click.option("--repin-policies", is_flag=True, help="Replace the run folder's pinned policy snapshot.")
 @click.option("--output-root", default=None, help="Output root (default: $TAXONOMY_OUTPUT_ROOT or 'output').")
 @policies_option
+@labeling_options
 @click.option("--verbose", is_flag=True, help="Show Dagster's own event log on stderr.")
 @click.option(
     "--max-parallel",
@@ -118,6 +175,9 @@ def pipeline_run(
     repin_policies: bool,
     output_root: str | None,
     policies_dir: Path | None,
+    provider: str | None,
+    model: str | None,
+    base_url: str | None,
     verbose: bool,
     max_parallel: int,
 ) -> None:
@@ -139,6 +199,10 @@ def pipeline_run(
             }
         },
     }
+    labeling = _labeling_settings(provider, model, base_url, _output_root(output_root))
+    if os.environ.get(API_KEY_VARIABLE):
+        labeling["api_key"] = {"env": API_KEY_VARIABLE}
+    resources["labeling"] = {"config": labeling}
     if sources is not None:
         if not sources.is_dir():
             raise UsageProblem(f"--sources {sources} is not a folder")
@@ -211,14 +275,29 @@ def _lines(stream: TextIO) -> list[str]:
     help="One unit name or list item per line; '-' for stdin.",
 )
 @environment_option
-def extract(level: str, input_file: TextIO, environment: str | None) -> None:
-    """Extract research-field labels: one JSON object per input line."""
-    from taxonomy_resources.labeling import LabelingResource
+@labeling_options
+def extract(
+    level: str,
+    input_file: TextIO,
+    environment: str | None,
+    provider: str | None,
+    model: str | None,
+    base_url: str | None,
+) -> None:
+    """Extract research-field labels: one JSON object per input line (exit 1 if any item failed)."""
+    from taxonomy_assets.labelers import LabelingError
 
-    extractor = LabelingResource().extractor(_policy(environment))
+    extractor = _labeler("extractor", _labeling(provider, model, base_url), _policy(environment))
+    failed = 0
     for text in _lines(input_file):
-        labels = [label.normalized for label in extractor.extract(text, level)]  # type: ignore[arg-type]
-        click.echo(json.dumps({"text": text, "labels": labels}, ensure_ascii=False))
+        try:
+            labels = [label.normalized for label in extractor.extract(text, level)]
+            click.echo(json.dumps({"text": text, "labels": labels}, ensure_ascii=False))
+        except LabelingError as exc:
+            failed += 1
+            click.echo(json.dumps({"text": text, "labels": [], "error": str(exc)}, ensure_ascii=False))
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 @main.command("verify")
@@ -231,13 +310,32 @@ def extract(level: str, input_file: TextIO, environment: str | None) -> None:
     help="One label per line; '-' for stdin.",
 )
 @environment_option
-def verify(level: str, input_file: TextIO, environment: str | None) -> None:
-    """Verify labels: one JSON object per input line with the verdict and its reason."""
-    from taxonomy_resources.labeling import LabelingResource
+@labeling_options
+def verify(
+    level: str,
+    input_file: TextIO,
+    environment: str | None,
+    provider: str | None,
+    model: str | None,
+    base_url: str | None,
+) -> None:
+    """Verify labels: one JSON object per input line with the verdict and its reason (exit 1 if any failed)."""
+    from taxonomy_assets.labelers import LabelingError
 
-    verifier = LabelingResource().verifier(_policy(environment))
+    verifier = _labeler("verifier", _labeling(provider, model, base_url), _policy(environment))
+    failed = 0
     for label in _lines(input_file):
-        verdict = verifier.verify(label.strip(), level)  # type: ignore[arg-type]
+        try:
+            verdict = verifier.verify(label.strip(), level)
+        except LabelingError as exc:
+            failed += 1
+            click.echo(
+                json.dumps(
+                    {"label": label.strip(), "passed": False, "reason": "", "error": str(exc)},
+                    ensure_ascii=False,
+                )
+            )
+            continue
         click.echo(
             json.dumps(
                 {
@@ -249,6 +347,8 @@ def verify(level: str, input_file: TextIO, environment: str | None) -> None:
                 ensure_ascii=False,
             )
         )
+    if failed:
+        sys.exit(EXIT_FAILED)
 
 
 @main.command("manifest")

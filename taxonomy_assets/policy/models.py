@@ -62,12 +62,11 @@ class HierarchyPolicy(StrictModel):
 
 
 class LlmPolicy(StrictModel):
-    """The optional LLM provider; the API key never lives here, only the name of its variable."""
+    """The optional LLM provider; the API key never lives here (it comes from the environment)."""
 
     provider: Literal["rules", "openai"] = "rules"
     model: str = "gpt-4o-mini"
     base_url: str | None = None
-    api_key_env: str = "OPENAI_API_KEY"
     temperature: float = Field(0.0, ge=0.0, le=0.0)
     seed: int = 20261125
     max_tokens: int = Field(512, ge=16)

@@ -6,6 +6,7 @@ apart means every verifier rejects malformed labels, venues and organisational w
 
 import re
 import unicodedata
+from collections.abc import Callable
 
 from taxonomy_assets.contracts import Verdict
 from taxonomy_assets.levels import LEVELS, Level
@@ -93,9 +94,11 @@ class RuleVerifier:
             reason += f", not {level}"
         return Verdict(passed=passed, gates=["field_lexicon"] if passed else [], reason=reason, method="rule")
 
-    def verify(self, label: str, level: Level) -> Verdict:
+    def verify(
+        self, label: str, level: Level, judge: Callable[[str, Level], Verdict] | None = None
+    ) -> Verdict:
         """gate(); undecided multi-token labels pass with method="bypass"; undecided single tokens go to
-        judge_single_token."""
+        `judge` (default: the lexicon's judge_single_token; the LLM verifier passes its own)."""
         verdict, gates = self.gate(label, level)
         if verdict is not None:
             return verdict
@@ -103,7 +106,7 @@ class RuleVerifier:
         if len(normalized.split()) > 1:
             reason = f"'{normalized}' has several words and passed every rule gate; no single-word check"
             return Verdict(passed=True, gates=gates, reason=reason, method="bypass")
-        judged = self.judge_single_token(label, level)
+        judged = (judge or self.judge_single_token)(label, level)
         return judged.model_copy(update={"gates": [*gates, *judged.gates]})
 
     def _lexicon_class(self, normalized: str) -> tuple[str, list[Level]]:

@@ -1,0 +1,162 @@
+"""JSON chat completions against any OpenAI-compatible endpoint, with the guarantees of SPEC §8.
+
+Temperature 0, a fixed seed and JSON mode; the reply is validated by a pydantic model; an invalid
+reply gets one repair re-ask, then the item is given up (the caller quarantines it). Retries with
+exponential backoff on timeouts, 429 and 5xx are the `openai` client's own (`max_retries`); a
+transport hook counts them. Validated replies are cached on disk. The API key is only handed to the
+client, never logged or returned.
+"""
+
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import TypeVar
+
+import httpx2
+import openai
+from pydantic import BaseModel, ValidationError
+
+from taxonomy_assets.labelers import LabelingError
+from taxonomy_resources.prompt_library import Prompt
+from taxonomy_resources.reply_cache import ReplyCache, cache_key
+
+ReplyT = TypeVar("ReplyT", bound=BaseModel)
+REPAIR_INSTRUCTION = (
+    "Your previous reply was not valid for the required JSON shape ({error}). "
+    "Reply again with only the JSON object, nothing else."
+)
+
+
+@dataclass
+class LlmUsage:
+    """Counters a step reports as metadata: calls, cache hits, retries, repairs, tokens, latency."""
+
+    requests: int = 0
+    http_attempts: int = 0
+    cache_hits: int = 0
+    repairs: int = 0
+    gave_up: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_seconds: float = 0.0
+
+    @property
+    def retries(self) -> int:
+        return max(0, self.http_attempts - self.requests)
+
+    def as_metadata(self) -> dict[str, int | float]:
+        values = asdict(self)
+        values["retries"] = self.retries
+        values["latency_seconds"] = round(self.latency_seconds, 3)
+        return values
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    model: str
+    base_url: str | None
+    seed: int
+    max_tokens: int
+    retries: int
+    timeout_seconds: float
+
+
+class ChatJsonClient:
+    """Asks one prompt with variables and returns the validated reply model."""
+
+    def __init__(self, settings: ChatSettings, api_key: str, cache: ReplyCache | None) -> None:
+        self.settings = settings
+        self.cache = cache
+        self.usage = LlmUsage()
+        self._lock = threading.Lock()
+        http_client = httpx2.Client(event_hooks={"request": [self._count_attempt]})
+        self._client = openai.OpenAI(
+            api_key=api_key,
+            base_url=settings.base_url,
+            timeout=settings.timeout_seconds,
+            max_retries=settings.retries,
+            http_client=http_client,
+        )
+
+    def _count_attempt(self, request: object) -> None:
+        with self._lock:
+            self.usage.http_attempts += 1
+
+    def _chat(self, messages: list[dict[str, str]]) -> str:
+        started = time.perf_counter()
+        try:
+            response = self._client.chat.completions.create(
+                model=self.settings.model,
+                messages=messages,
+                temperature=0,
+                seed=self.settings.seed,
+                max_tokens=self.settings.max_tokens,
+                response_format={"type": "json_object"},
+            )
+        except openai.APIError as exc:
+            raise LabelingError("llm_request_failed", f"{exc.__class__.__name__}: {exc}") from exc
+        finally:
+            with self._lock:
+                self.usage.requests += 1
+                self.usage.latency_seconds += time.perf_counter() - started
+        if response.usage is not None:
+            with self._lock:
+                self.usage.prompt_tokens += response.usage.prompt_tokens or 0
+                self.usage.completion_tokens += response.usage.completion_tokens or 0
+        if not response.choices:
+            return ""
+        return response.choices[0].message.content or ""
+
+    def ask(self, prompt: Prompt, variables: dict[str, str], reply_model: type[ReplyT]) -> ReplyT:
+        key = cache_key(prompt.key, prompt.version, prompt.sha256, self.settings.model, variables)
+        if self.cache is not None:
+            cached = self.cache.get(key)
+            if cached is not None:
+                try:
+                    reply = reply_model.model_validate(cached["reply"])
+                except (KeyError, ValidationError):
+                    reply = None
+                if reply is not None:
+                    with self._lock:
+                        self.usage.cache_hits += 1
+                    return reply
+        messages = prompt.render(variables)
+        content = self._chat(messages)
+        try:
+            reply = reply_model.model_validate_json(content)
+        except ValidationError as first_error:
+            with self._lock:
+                self.usage.repairs += 1
+            repair = REPAIR_INSTRUCTION.format(error=_short_error(first_error))
+            content = self._chat(
+                [*messages, {"role": "assistant", "content": content}, {"role": "user", "content": repair}]
+            )
+            try:
+                reply = reply_model.model_validate_json(content)
+            except ValidationError as second_error:
+                with self._lock:
+                    self.usage.gave_up += 1
+                raise LabelingError(
+                    "invalid_llm_reply",
+                    f"after one repair: {_short_error(second_error)}; reply was {content[:200]!r}",
+                ) from second_error
+        if self.cache is not None:
+            self.cache.put(
+                key,
+                {
+                    "prompt": prompt.tag,
+                    "model": self.settings.model,
+                    "variables": variables,
+                    "reply": reply.model_dump(mode="json"),
+                },
+            )
+        return reply
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _short_error(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "reply"
+    return f"{location}: {first['msg']}"

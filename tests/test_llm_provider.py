@@ -1,0 +1,188 @@
+"""The OpenAI-compatible provider against a real HTTP server on 127.0.0.1 (no mocks)."""
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from taxonomy_assets.contracts import SourceRecord
+from taxonomy_assets.labelers import LabelingError
+from taxonomy_assets.policy import Policy, load_policy
+from taxonomy_assets.s1_candidates import S1Counters, extract_candidates
+from taxonomy_resources.labeling import LabelingResource
+from tests.chat_completions_server import Action, ChatCompletionsServer
+from tests.conftest import PROJECT_ROOT, CliWorld, artifact_files, read_manifest
+
+
+@pytest.fixture
+def server() -> Iterator[ChatCompletionsServer]:
+    with ChatCompletionsServer() as running:
+        yield running
+
+
+@pytest.fixture
+def policy() -> Policy:
+    base = load_policy(PROJECT_ROOT / "policies", "testing")
+    fast = base.llm.model_copy(update={"retries": 2, "timeout_seconds": 0.5})
+    return base.model_copy(update={"llm": fast})
+
+
+def labeling(server: ChatCompletionsServer, cache_dir: Path) -> LabelingResource:
+    return LabelingResource(
+        provider="openai", model="test-model", base_url=server.base_url, cache_dir=str(cache_dir)
+    )
+
+
+def test_valid_reply_becomes_normalized_labels_with_usage(server, policy, tmp_path) -> None:
+    extractor = labeling(server, tmp_path).extractor(policy)
+    labels = extractor.extract("Department of Electrical and Computer Engineering", "L1")
+    assert [label.normalized for label in labels] == ["electrical engineering", "computer engineering"]
+    assert extractor.name == "openai:test-model@extract_labels.v1"
+    request = server.requests[0]
+    assert request["temperature"] == 0 and request["seed"] == policy.llm.seed
+    assert request["response_format"] == {"type": "json_object"} and request["model"] == "test-model"
+    usage = extractor.client.usage
+    assert (usage.requests, usage.retries, usage.repairs) == (1, 0, 0) and usage.prompt_tokens > 0
+
+
+def test_invalid_json_gets_one_repair_request(server, policy, tmp_path) -> None:
+    server.queue(Action(content="Sure! The fields are law."))
+    extractor = labeling(server, tmp_path).extractor(policy)
+    assert [label.normalized for label in extractor.extract("School of Law", "L0")] == ["law"]
+    assert len(server.requests) == 2
+    repair = server.requests[1]["messages"]
+    assert repair[-2] == {"role": "assistant", "content": "Sure! The fields are law."}
+    assert "not valid" in repair[-1]["content"]
+    assert extractor.client.usage.repairs == 1
+
+
+def test_invalid_twice_quarantines_only_that_record(server, policy, tmp_path) -> None:
+    server.queue(Action(content="nope"), Action(content='{"labels": "not a list"}'))
+    extractor = labeling(server, tmp_path).extractor(policy)
+    records = [
+        SourceRecord(
+            record_id=str(index), level="L0", text=text, institution="U", url="u", source_file="f.csv"
+        )
+        for index, text in enumerate(["School of Law", "School of Nursing"])
+    ]
+    quarantined, counters = [], S1Counters()
+    candidates = list(extract_candidates(records, "L0", extractor, quarantined.append, counters))
+    assert [c.normalized for c in candidates] == ["nursing"]
+    assert [(q.reason, q.record_id) for q in quarantined] == [("invalid_llm_reply", "0")]
+    assert counters.quarantined == 1 and extractor.client.usage.gave_up == 1
+    assert not any(tmp_path.rglob("*.json")) or all(
+        "nope" not in p.read_text() for p in tmp_path.rglob("*.json")
+    )
+
+
+@pytest.mark.parametrize("status", [429, 500, 503])
+def test_rate_limits_and_server_errors_are_retried(server, policy, tmp_path, status) -> None:
+    server.queue(Action(status=status))
+    extractor = labeling(server, tmp_path).extractor(policy)
+    assert [label.normalized for label in extractor.extract("School of Nursing", "L0")] == ["nursing"]
+    assert len(server.requests) == 2 and extractor.client.usage.retries == 1
+
+
+def test_timeout_is_retried_then_succeeds(server, policy, tmp_path) -> None:
+    server.queue(Action(delay=1.5))
+    extractor = labeling(server, tmp_path).extractor(policy)
+    assert [label.normalized for label in extractor.extract("School of Dentistry", "L0")] == ["dentistry"]
+    assert extractor.client.usage.retries == 1
+
+
+def test_endpoint_that_keeps_failing_gives_a_labeling_error(server, policy, tmp_path) -> None:
+    server.queue(*[Action(status=503)] * 3)
+    extractor = labeling(server, tmp_path).extractor(policy)
+    with pytest.raises(LabelingError, match="llm_request_failed"):
+        extractor.extract("School of Dentistry", "L0")
+    assert len(server.requests) == 3 and extractor.client.usage.retries == 2
+
+
+def test_second_run_is_served_from_the_disk_cache(server, policy, tmp_path) -> None:
+    first = labeling(server, tmp_path).extractor(policy)
+    first.extract("Department of Physics", "L1")
+    second = labeling(server, tmp_path).extractor(policy)
+    assert [label.normalized for label in second.extract("Department of Physics", "L1")] == ["physics"]
+    assert len(server.requests) == 1 and second.client.usage.cache_hits == 1
+    other_model = LabelingResource(
+        provider="openai", model="other", base_url=server.base_url, cache_dir=str(tmp_path)
+    ).extractor(policy)
+    other_model.extract("Department of Physics", "L1")
+    assert len(server.requests) == 2
+
+
+def test_verifier_asks_the_model_only_for_single_tokens(server, policy, tmp_path) -> None:
+    verifier = labeling(server, tmp_path).verifier(policy)
+    assert verifier.verify("machine learning", "L2").method == "bypass"
+    assert verifier.verify("department", "L0").method == "rule"
+    judged = verifier.verify("urology", "L0")
+    assert (judged.passed, judged.method) == (False, "llm") and judged.reason.startswith("test-model:")
+    assert len(server.requests) == 1
+
+
+def test_cli_extract_and_verify_speak_one_json_object_per_line(server, tmp_path) -> None:
+    env = {"PATH": "/usr/bin:/bin", "TAXONOMY_OUTPUT_ROOT": str(tmp_path)}
+    common = ["--provider", "openai", "--base-url", server.base_url, "--model", "m"]
+    extract = subprocess.run(
+        [sys.executable, "-m", "taxonomy_assets.cli", "extract", "--level", "L0", *common],
+        input="School of Law\nTepper School of Business\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    assert [json.loads(line) for line in extract.stdout.splitlines()] == [
+        {"text": "School of Law", "labels": ["law"]},
+        {"text": "Tepper School of Business", "labels": ["business"]},
+    ]
+    verify = subprocess.run(
+        [sys.executable, "-m", "taxonomy_assets.cli", "verify", "--level", "L0", *common],
+        input="oncology\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        check=True,
+    )
+    [verdict] = [json.loads(line) for line in verify.stdout.splitlines()]
+    assert verdict["passed"] is False and verdict["method"] == "llm" and verdict["reason"]
+
+
+def test_pipeline_with_llm_provider_caches_and_never_writes_the_key(cli_world: CliWorld, server) -> None:
+    secret = "sk-test-secret-do-not-write-0123456789"
+    world = CliWorld(
+        env={**cli_world.env, "OPENAI_API_KEY": secret},
+        output_root=cli_world.output_root,
+        home=cli_world.home,
+    )
+    args = [
+        "pipeline",
+        "run",
+        "--run-id",
+        "llm",
+        "--provider",
+        "openai",
+        "--model",
+        "m",
+        "--base-url",
+        server.base_url,
+    ]
+    first = world.run(*args)
+    assert first.returncode == 0, first.stderr
+    calls = len(server.requests)
+    assert calls > 100
+    assert all(request["model"] == "m" for request in server.requests)
+    second = world.run(*args, "--resume-phase", "S1")
+    assert second.returncode == 0, second.stderr
+    assert len(server.requests) == calls, "a re-run must be served from the reply cache"
+    manifest = read_manifest(world.folder("llm"))
+    s1 = manifest["assets"]["s1_candidates"]["L1"]["counters"]
+    assert (
+        s1["labeler"] == "openai:m@extract_labels.v1" and s1["llm_cache_hits"] > 0 and s1["llm_requests"] == 0
+    )
+    assert manifest["labeling"]["prompt_versions"]["extract_labels"]["version"] == 1
+    for path in [*artifact_files(world.folder("llm")).values(), *cli_world.home.rglob("*")]:
+        if path.is_file():
+            assert secret.encode() not in path.read_bytes(), path
