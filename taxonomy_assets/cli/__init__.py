@@ -319,7 +319,7 @@ def verify(
     model: str | None,
     base_url: str | None,
 ) -> None:
-    """Verify labels: one JSON object per input line with the verdict and its reason (exit 1 if any failed)."""
+    """Verify labels: one JSON object per input line with verdict and reason (exit 1 if any failed)."""
     from taxonomy_assets.labelers import LabelingError
 
     verifier = _labeler("verifier", _labeling(provider, model, base_url), _policy(environment))
