@@ -1,8 +1,10 @@
 """S0 raw extraction: source documents of one level -> filtered `SourceRecord` blocks (SPEC §6 S0).
 
-Documents are read one at a time in sorted path order; a document that cannot be used, and every
-dropped block, goes to quarantine with its reason, so counters always add up:
-blocks_total = blocks_kept + sum(dropped_by_reason).
+Documents are read one at a time in sorted path order, so memory is bounded by one document (itself
+bounded by `max_document_bytes`) and the IO manager's shard, never by the corpus. A document that
+cannot be used, and every dropped block or row, goes to quarantine with its reason, so counters
+always add up: blocks_total = blocks_kept + sum(dropped_by_reason), and documents_seen counts every
+document, failed or not.
 """
 
 import collections
@@ -39,6 +41,7 @@ class S0Counters:
     blocks_kept: int = 0
     dropped_by_reason: collections.Counter[str] = field(default_factory=collections.Counter)
     documents_failed_by_reason: collections.Counter[str] = field(default_factory=collections.Counter)
+    kept_by_language: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def as_metadata(self) -> dict[str, object]:
         return {
@@ -48,21 +51,24 @@ class S0Counters:
             "blocks_kept": self.blocks_kept,
             "dropped_by_reason": dict(sorted(self.dropped_by_reason.items())),
             "documents_failed_by_reason": dict(sorted(self.documents_failed_by_reason.items())),
+            "kept_by_language": dict(sorted(self.kept_by_language.items())),
         }
 
 
 def discover_documents(level_dir: Path) -> list[Path]:
     """Every source document under the level folder, in a stable order."""
     return sorted(
-        (path for path in level_dir.rglob("*") if is_source_document(path)),
+        (path for path in level_dir.rglob("*") if is_source_document(path, level_dir)),
         key=lambda path: path.relative_to(level_dir).as_posix(),
     )
 
 
-def _read_blocks(path: Path, relative_name: str, level: str, max_bytes: int) -> list[RawBlock | RowRejection]:
+def _read_blocks(
+    path: Path, relative_name: str, level: str, policy: RawExtractionPolicy
+) -> list[RawBlock | RowRejection]:
     """All blocks of one document, or DocumentError; a document is taken whole or not at all."""
     try:
-        return list(read_document(path, relative_name, level, max_bytes))
+        return list(read_document(path, relative_name, level, policy))
     except DocumentError:
         raise
     except Exception as exc:  # a reader bug or exotic input must not fail the batch
@@ -78,12 +84,11 @@ def extract_source_records(
 ) -> Iterator[SourceRecord]:
     """Stream the kept blocks of every document as SourceRecords; report everything dropped to `reject`."""
     block_filter = BlockFilter(policy)
-    default_language = policy.languages[0] if policy.languages else ""
     for path in discover_documents(level_dir):
         relative_name = f"{level}/{path.relative_to(level_dir).as_posix()}"
         counters.documents_seen += 1
         try:
-            items = _read_blocks(path, relative_name, level, policy.max_document_bytes)
+            items = _read_blocks(path, relative_name, level, policy)
         except DocumentError as exc:
             counters.documents_failed += 1
             counters.documents_failed_by_reason[exc.reason] += 1
@@ -93,42 +98,44 @@ def extract_source_records(
                 )
             )
             continue
-        duplicates = NearDuplicateFilter(policy.near_duplicate_threshold)
+        duplicates = NearDuplicateFilter(
+            policy.near_duplicate_threshold, (item.text for item in items if isinstance(item, RawBlock))
+        )
         for item in items:
             counters.blocks_total += 1
             if isinstance(item, RowRejection):
                 reason, detail, payload = item.reason, f"{item.location}: {item.detail}", item.payload
             else:
-                reason = block_filter.drop_reason(item.text, item.language)
-                if reason is None and duplicates.is_duplicate(item.text):
-                    reason = "near_duplicate"
-                detail, payload = item.location, item.text
-            if reason is not None:
-                counters.dropped_by_reason[reason] += 1
-                reject(
-                    QuarantineEntry(
-                        stage=STAGE,
+                verdict = block_filter.judge(item.text, item.language)
+                reason, detail, payload = verdict.reason, f"{item.location}: {verdict.detail}", item.text
+                if verdict.kept and duplicates.is_duplicate(item.text, (item.institution, item.parent_hint)):
+                    reason, detail = "near_duplicate", f"{item.location}: repeats an earlier block"
+                if reason is None:
+                    counters.blocks_kept += 1
+                    counters.kept_by_language[verdict.language] += 1
+                    yield SourceRecord(
+                        record_id=SourceRecord.make_id(item.institution, item.url, item.section, item.text),
                         level=level,
-                        reason=reason,
-                        detail=detail,
+                        text=item.text,
+                        institution=item.institution,
+                        url=item.url,
+                        section=item.section,
+                        parent_hint=item.parent_hint,
+                        fetched_at=item.fetched_at,
+                        language=verdict.language,
                         source_file=relative_name,
-                        payload=payload[:PAYLOAD_CHARS],
                     )
+                    continue
+            counters.dropped_by_reason[reason] += 1
+            reject(
+                QuarantineEntry(
+                    stage=STAGE,
+                    level=level,
+                    reason=reason,
+                    detail=detail,
+                    source_file=relative_name,
+                    payload=payload[:PAYLOAD_CHARS],
                 )
-                continue
-            assert isinstance(item, RawBlock)
-            counters.blocks_kept += 1
-            yield SourceRecord(
-                record_id=SourceRecord.make_id(item.institution, item.url, item.section, item.text),
-                level=level,
-                text=item.text,
-                institution=item.institution,
-                url=item.url,
-                section=item.section,
-                parent_hint=item.parent_hint,
-                fetched_at=item.fetched_at,
-                language=item.language or default_language,
-                source_file=relative_name,
             )
 
 
@@ -137,7 +144,7 @@ def extract_source_records(
     io_manager_key=S0_IO_MANAGER,
     group_name=EXTRACTION_GROUP,
     kinds={"python", "jsonl"},
-    code_version=code_version("s0.1", "raw_extraction"),
+    code_version=code_version("s0.2", "raw_extraction"),
     description="S0 raw extraction: source documents of one level -> filtered SourceRecord JSONL shards.",
 )
 def s0_source_records(

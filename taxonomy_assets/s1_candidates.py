@@ -15,8 +15,8 @@ from dagster import AssetExecutionContext, AssetIn, Output, asset
 
 from taxonomy_assets.code_versions import code_version
 from taxonomy_assets.constants import EXTRACTION_GROUP, PARQUET_IO_MANAGER
-from taxonomy_assets.contracts import Candidate, QuarantineEntry, SourceRecord, stable_id
-from taxonomy_assets.labelers import Extractor, LabelingError
+from taxonomy_assets.contracts import Candidate, ExtractedLabel, QuarantineEntry, SourceRecord, stable_id
+from taxonomy_assets.labelers import Extractor, LabelingError, map_in_order
 from taxonomy_assets.levels import Level, parent_level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
 from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
@@ -30,6 +30,7 @@ STAGE = "S1"
 SNIPPET_CHARS = 200
 EMPTY_SAMPLES = 10
 PARENT_CACHE_SIZE = 65536
+
 WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -75,26 +76,30 @@ def extract_candidates(
         labels = sorted({label.normalized for label in extractor.extract(hint, up)})
         return text_fingerprint(hint), labels
 
-    for record in records:
-        counters.records_in += 1
+    def read(record: SourceRecord) -> tuple[list[ExtractedLabel], str, list[str]] | LabelingError:
         try:
-            labels = extractor.extract(record.text, level)
-            anchor, anchor_labels = read_parent(record.parent_hint)
+            return extractor.extract(record.text, level), *read_parent(record.parent_hint)
         except LabelingError as exc:
+            return exc
+
+    for record, reading in map_in_order(records, read, getattr(extractor, "max_concurrency", 1)):
+        counters.records_in += 1
+        if isinstance(reading, LabelingError):
             counters.quarantined += 1
-            counters.quarantined_by_reason[exc.reason] += 1
+            counters.quarantined_by_reason[reading.reason] += 1
             reject(
                 QuarantineEntry(
                     stage=STAGE,
                     level=level,
-                    reason=exc.reason,
-                    detail=exc.detail,
+                    reason=reading.reason,
+                    detail=reading.detail,
                     source_file=record.source_file,
                     record_id=record.record_id,
                     payload=record.text[:500],
                 )
             )
             continue
+        labels, anchor, anchor_labels = reading
         if not labels:
             counters.empty_records += 1
             if len(counters.empty_samples) < EMPTY_SAMPLES:

@@ -7,7 +7,7 @@ stable hash of level + normalized label.
 
 import collections
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from dagster import (
     AssetCheckResult,
@@ -21,28 +21,49 @@ from dagster import (
 
 from taxonomy_assets.code_versions import code_version
 from taxonomy_assets.constants import CURATION_GROUP, PARQUET_IO_MANAGER
-from taxonomy_assets.contracts import Concept, FrequencyRow
-from taxonomy_assets.labelers import Verifier
+from taxonomy_assets.contracts import Concept, FrequencyRow, QuarantineEntry, Verdict
+from taxonomy_assets.labelers import LabelingError, Verifier, map_in_order
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
 from taxonomy_assets.policy.models import LevelThresholds
 from taxonomy_resources.labeling import LabelingResource
 from taxonomy_resources.parquet_io_manager import ParquetArtifact
 from taxonomy_resources.policy_resource import PolicyResource
+from taxonomy_resources.quarantine import QuarantineLog
 from taxonomy_resources.row_stream import RowStream
+from taxonomy_resources.run_folder import RunFolderResource
 
+STAGE = "S3"
 UNIQUE_IDS_CHECK = "concept_ids_unique"
 
 
 def verify_concepts(
-    rows: Iterable[FrequencyRow], level: Level, verifier: Verifier, thresholds: LevelThresholds
+    rows: Iterable[FrequencyRow],
+    level: Level,
+    verifier: Verifier,
+    thresholds: LevelThresholds,
+    reject: Callable[[QuarantineEntry], None],
 ) -> list[Concept]:
-    """One Concept per kept frequency row, in normalized-label order."""
+    """One Concept per kept frequency row, in normalized-label order.
+
+    A label the verifier gives up on (an LLM that never answered validly) stays visible as a rejected
+    concept whose reason says so, and is reported to `reject` for the quarantine file.
+    """
+
+    def judge(row: FrequencyRow) -> Verdict:
+        try:
+            return verifier.verify(row.normalized, level)
+        except LabelingError as exc:
+            reject(
+                QuarantineEntry(
+                    stage=STAGE, level=level, reason=exc.reason, detail=exc.detail, payload=row.normalized
+                )
+            )
+            return Verdict(passed=False, gates=[], reason=f"verification failed: {exc}", method="llm")
+
     concepts = []
-    for row in rows:
-        if not row.kept:
-            continue
-        verdict = verifier.verify(row.normalized, level)
+    kept = (row for row in rows if row.kept)
+    for row, verdict in map_in_order(kept, judge, getattr(verifier, "max_concurrency", 1)):
         support = (
             f"support: {row.inst_count} institution(s), {row.src_count} source(s) "
             f"(thresholds {thresholds.min_institutions}/{thresholds.min_src_count})"
@@ -95,14 +116,16 @@ def s3_verified_concepts(
     frequency: ParquetArtifact,
     policy: PolicyResource,
     labeling: LabelingResource,
+    run_folder: RunFolderResource,
 ):
     level: Level = context.partition_key  # type: ignore[assignment]
     pinned = policy.pinned(context.run.run_id)
     verifier = labeling.verifier(pinned.policy)
     started = time.perf_counter()
-    concepts = verify_concepts(
-        frequency.iter_rows(FrequencyRow), level, verifier, pinned.policy.levels[level]
-    )
+    with QuarantineLog(run_folder.quarantine_path(STAGE, level)) as quarantine:
+        concepts = verify_concepts(
+            frequency.iter_rows(FrequencyRow), level, verifier, pinned.policy.levels[level], quarantine.add
+        )
     methods = collections.Counter(concept.verification_method for concept in concepts)
     metadata = {
         **pinned.metadata(),
@@ -111,6 +134,7 @@ def s3_verified_concepts(
         "passed": sum(concept.passed for concept in concepts),
         "rejected": sum(not concept.passed for concept in concepts),
         "by_method": dict(sorted(methods.items())),
+        "quarantined": quarantine.count,
         "compute_seconds": round(time.perf_counter() - started, 4),
     }
     yield Output(RowStream(rows=concepts, model=Concept, metadata=metadata))

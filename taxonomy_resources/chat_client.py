@@ -3,12 +3,14 @@
 Temperature 0, a fixed seed and JSON mode; the reply is validated by a pydantic model; an invalid
 reply gets one repair re-ask, then the item is given up (the caller quarantines it). Retries with
 exponential backoff on timeouts, 429 and 5xx are the `openai` client's own (`max_retries`); a
-transport hook counts them. Validated replies are cached on disk. The API key is only handed to the
+transport hook counts them. Validated replies are cached on disk, and identical requests in flight
+on several threads are sent once. The API key is only handed to the
 client, never logged or returned.
 """
 
 import threading
 import time
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 from typing import TypeVar
 
@@ -69,6 +71,7 @@ class ChatJsonClient:
         self.cache = cache
         self.usage = LlmUsage()
         self._lock = threading.Lock()
+        self._in_flight: dict[str, Future[dict]] = {}
         http_client = httpx2.Client(event_hooks={"request": [self._count_attempt]})
         self._client = openai.OpenAI(
             api_key=api_key,
@@ -108,22 +111,58 @@ class ChatJsonClient:
         return response.choices[0].message.content or ""
 
     def ask(self, prompt: Prompt, variables: dict[str, str], reply_model: type[ReplyT]) -> ReplyT:
+        """The validated reply: from the disk cache, from an identical request already in flight on
+        another thread, or from the endpoint (then cached)."""
         key = cache_key(prompt.key, prompt.version, prompt.sha256, self.settings.model, variables)
-        if self.cache is not None:
-            cached = self.cache.get(key)
-            if cached is not None:
-                try:
-                    reply = reply_model.model_validate(cached["reply"])
-                except (KeyError, ValidationError):
-                    reply = None
-                if reply is not None:
-                    with self._lock:
-                        self.usage.cache_hits += 1
-                    return reply
+        with self._lock:
+            pending = self._in_flight.get(key)
+            owner = pending is None
+            if pending is None:
+                pending = self._in_flight[key] = Future()
+        if not owner:
+            reply = reply_model.model_validate(pending.result())
+            with self._lock:
+                self.usage.cache_hits += 1
+            return reply
+        try:
+            # looked up only as the owner: an earlier owner wrote the cache before leaving in-flight
+            reply = self._cached(key, reply_model)
+            if reply is None:
+                reply = self._ask_endpoint(prompt, variables, reply_model)
+                if self.cache is not None:
+                    entry = {
+                        "prompt": prompt.tag,
+                        "model": self.settings.model,
+                        "variables": variables,
+                        "reply": reply.model_dump(mode="json"),
+                    }
+                    self.cache.put(key, entry)
+            pending.set_result(reply.model_dump(mode="json"))
+            return reply
+        except BaseException as exc:
+            pending.set_exception(exc)
+            raise
+        finally:
+            with self._lock:
+                del self._in_flight[key]
+
+    def _cached(self, key: str, reply_model: type[ReplyT]) -> ReplyT | None:
+        entry = self.cache.get(key) if self.cache is not None else None
+        if entry is None:
+            return None
+        try:
+            reply = reply_model.model_validate(entry["reply"])
+        except (KeyError, ValidationError):
+            return None  # an entry from an older reply shape is a miss
+        with self._lock:
+            self.usage.cache_hits += 1
+        return reply
+
+    def _ask_endpoint(self, prompt: Prompt, variables: dict[str, str], reply_model: type[ReplyT]) -> ReplyT:
         messages = prompt.render(variables)
         content = self._chat(messages)
         try:
-            reply = reply_model.model_validate_json(content)
+            return reply_model.model_validate_json(content)
         except ValidationError as first_error:
             with self._lock:
                 self.usage.repairs += 1
@@ -131,26 +170,15 @@ class ChatJsonClient:
             content = self._chat(
                 [*messages, {"role": "assistant", "content": content}, {"role": "user", "content": repair}]
             )
-            try:
-                reply = reply_model.model_validate_json(content)
-            except ValidationError as second_error:
-                with self._lock:
-                    self.usage.gave_up += 1
-                raise LabelingError(
-                    "invalid_llm_reply",
-                    f"after one repair: {_short_error(second_error)}; reply was {content[:200]!r}",
-                ) from second_error
-        if self.cache is not None:
-            self.cache.put(
-                key,
-                {
-                    "prompt": prompt.tag,
-                    "model": self.settings.model,
-                    "variables": variables,
-                    "reply": reply.model_dump(mode="json"),
-                },
-            )
-        return reply
+        try:
+            return reply_model.model_validate_json(content)
+        except ValidationError as second_error:
+            with self._lock:
+                self.usage.gave_up += 1
+            raise LabelingError(
+                "invalid_llm_reply",
+                f"after one repair: {_short_error(second_error)}; reply was {content[:200]!r}",
+            ) from second_error
 
     def close(self) -> None:
         self._client.close()

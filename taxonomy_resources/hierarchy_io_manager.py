@@ -12,6 +12,8 @@ DuckDB stamps a random database id into every file header, so `taxonomy.duckdb` 
 import collections
 import hashlib
 import json
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -100,8 +102,22 @@ def _write_parquet(path: UPath, rows: list, model: type) -> None:
         pq.write_table(rows_to_table(rows, model), handle, compression="zstd")
 
 
-def _write_duckdb(path: Path, tables: dict[str, Any]) -> str:
-    """Create the query database and return a hash of its table contents (the file bytes are not stable)."""
+def _write_duckdb(target: UPath, tables: dict[str, Any]) -> str:
+    """Create the query database and return a hash of its table contents (the file bytes are not stable).
+
+    DuckDB needs a local file; for object-store run folders it is built in scratch space and uploaded.
+    """
+    if is_local(target):
+        return _build_duckdb(Path(target), tables)
+    with tempfile.TemporaryDirectory() as scratch:
+        local = Path(scratch) / target.name
+        digest = _build_duckdb(local, tables)
+        with open(local, "rb") as source, target.open("wb") as destination:
+            shutil.copyfileobj(source, destination)
+        return digest
+
+
+def _build_duckdb(path: Path, tables: dict[str, Any]) -> str:
     digest = hashlib.sha256()
     with duckdb.connect(str(path)) as connection:
         for name, table in tables.items():
@@ -120,6 +136,10 @@ class HierarchyIOManager(ConfigurableIOManager):
     run_folder: ResourceDependency[RunFolderResource]
 
     def handle_output(self, context: OutputContext, obj: HierarchyBuild) -> None:
+        with self.run_folder.partition_lock(context.asset_key.path[-1], "all"):
+            self._write(context, obj)
+
+    def _write(self, context: OutputContext, obj: HierarchyBuild) -> None:
         started = time.perf_counter()
         final = self.run_folder.hierarchy_dir
         staging = staging_directory(final)
@@ -139,23 +159,20 @@ class HierarchyIOManager(ConfigurableIOManager):
                 staging / "summary.json",
                 (json.dumps(summary, sort_keys=True, indent=2) + "\n").encode("utf-8"),
             )
-            content_sha = ""
-            if is_local(staging):
-                content_sha = _write_duckdb(
-                    Path(staging) / DUCKDB_NAME,
-                    {
-                        "nodes": rows_to_table(assembly.nodes, HierarchyNode),
-                        "edges": rows_to_table(assembly.edges, HierarchyEdge),
-                        "orphans": rows_to_table(assembly.orphans, Orphan),
-                        "concepts": rows_to_table(obj.concepts, Concept),
-                    },
-                )
+            content_sha = _write_duckdb(
+                staging / DUCKDB_NAME,
+                {
+                    "nodes": rows_to_table(assembly.nodes, HierarchyNode),
+                    "edges": rows_to_table(assembly.edges, HierarchyEdge),
+                    "orphans": rows_to_table(assembly.orphans, Orphan),
+                    "concepts": rows_to_table(obj.concepts, Concept),
+                },
+            )
             files = {
                 path.name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
                 for path in sorted(staging.iterdir(), key=lambda p: p.name)
             }
-            if content_sha:
-                files[DUCKDB_NAME]["content_sha256"] = content_sha
+            files[DUCKDB_NAME]["content_sha256"] = content_sha
             if not obj.invariants_held:
                 destination = self.run_folder.failed_output_dir(context.run_id, "hierarchy", "all")
                 move_aside(staging, destination)

@@ -122,6 +122,10 @@ class JsonlShardsIOManager(ConfigurableIOManager):
         return self.run_folder.stage_dir(self.stage, level)
 
     def handle_output(self, context: OutputContext, obj: RowStream) -> None:
+        with self.run_folder.partition_lock(context.asset_key.path[-1], context.partition_key):
+            self._write(context, obj)
+
+    def _write(self, context: OutputContext, obj: RowStream) -> None:
         level = context.partition_key
         final = self._directory(level)
         started = time.perf_counter()

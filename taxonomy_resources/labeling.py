@@ -74,13 +74,17 @@ class LabelingResource(ConfigurableResource):
         if self.resolved_provider(policy) == "rules":
             return RuleExtractor.from_policy(policy)
         prompt = load_prompt(EXTRACT_PROMPT, Path(self.prompts_dir))
-        return LlmExtractor(self._client(policy), prompt, LabelNormalizer(policy.label))
+        return LlmExtractor(
+            self._client(policy), prompt, LabelNormalizer(policy.label), policy.llm.max_concurrent_requests
+        )
 
     def verifier(self, policy: Policy) -> Verifier:
         if self.resolved_provider(policy) == "rules":
             return RuleVerifier.from_policy(policy)
         prompt = load_prompt(VERIFY_PROMPT, Path(self.prompts_dir))
-        return LlmVerifier(self._client(policy), prompt, RuleVerifier.from_policy(policy))
+        return LlmVerifier(
+            self._client(policy), prompt, RuleVerifier.from_policy(policy), policy.llm.max_concurrent_requests
+        )
 
     def usage_metadata(self, labeler: Extractor | Verifier) -> dict[str, Any]:
         """The labeler's name plus, for LLM labelers, request/token/latency counters."""

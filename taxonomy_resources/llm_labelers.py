@@ -45,8 +45,11 @@ class VerificationReply(_Reply):
 class LlmExtractor:
     """Extractor protocol over a chat model; the name records model and prompt version."""
 
-    def __init__(self, client: ChatJsonClient, prompt: Prompt, normalizer: LabelNormalizer) -> None:
+    def __init__(
+        self, client: ChatJsonClient, prompt: Prompt, normalizer: LabelNormalizer, max_concurrency: int = 1
+    ) -> None:
         self.client = client
+        self.max_concurrency = max_concurrency
         self.prompt = prompt
         self.normalizer = normalizer
         self.name = f"openai:{client.settings.model}@{prompt.tag}"
@@ -75,8 +78,11 @@ class LlmExtractor:
 class LlmVerifier:
     """Rule gates first; undecided single tokens are judged by the model, with its reason kept."""
 
-    def __init__(self, client: ChatJsonClient, prompt: Prompt, rules: RuleVerifier) -> None:
+    def __init__(
+        self, client: ChatJsonClient, prompt: Prompt, rules: RuleVerifier, max_concurrency: int = 1
+    ) -> None:
         self.client = client
+        self.max_concurrency = max_concurrency
         self.prompt = prompt
         self.rules = rules
         self.name = f"openai:{client.settings.model}@{prompt.tag}"

@@ -81,6 +81,10 @@ class ParquetIOManager(ConfigurableIOManager):
     run_folder: ResourceDependency[RunFolderResource]
 
     def handle_output(self, context: OutputContext, obj: RowStream | Sequence[BaseModel]) -> None:
+        with self.run_folder.partition_lock(context.asset_key.path[-1], context.partition_key):
+            self._write(context, obj)
+
+    def _write(self, context: OutputContext, obj: RowStream | Sequence[BaseModel]) -> None:
         level = context.partition_key
         asset_name = context.asset_key.path[-1]
         path = self.run_folder.artifact_path(asset_name, level)

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from taxonomy_assets.contracts import SourceRecord
+from taxonomy_assets.contracts import FrequencyRow, SourceRecord
 from taxonomy_assets.labelers import LabelingError
 from taxonomy_assets.policy import Policy, load_policy
 from taxonomy_assets.s1_candidates import S1Counters, extract_candidates
+from taxonomy_assets.s3_verified_concepts import verify_concepts
 from taxonomy_resources.labeling import LabelingResource
 from tests.chat_completions_server import Action, ChatCompletionsServer
 from tests.conftest import PROJECT_ROOT, CliWorld, artifact_files, read_manifest
@@ -26,7 +27,7 @@ def server() -> Iterator[ChatCompletionsServer]:
 @pytest.fixture
 def policy() -> Policy:
     base = load_policy(PROJECT_ROOT / "policies", "testing")
-    fast = base.llm.model_copy(update={"retries": 2, "timeout_seconds": 0.5})
+    fast = base.llm.model_copy(update={"retries": 2, "timeout_seconds": 0.5, "max_concurrent_requests": 1})
     return base.model_copy(update={"llm": fast})
 
 
@@ -186,3 +187,60 @@ def test_pipeline_with_llm_provider_caches_and_never_writes_the_key(cli_world: C
     for path in [*artifact_files(world.folder("llm")).values(), *cli_world.home.rglob("*")]:
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path
+
+
+def test_a_label_the_verifier_gives_up_on_stays_visible_as_rejected(server, policy, tmp_path) -> None:
+    server.queue(Action(content="x"), Action(content="still not json"))
+    verifier = labeling(server, tmp_path).verifier(policy)
+
+    def row(normalized: str) -> FrequencyRow:
+        return FrequencyRow(
+            level="L1",
+            normalized=normalized,
+            label=normalized,
+            inst_count=2,
+            src_count=2,
+            weight=2.3,
+            institutions=["A", "B"],
+            parent_anchors={},
+            aliases=[],
+            record_ids=[],
+            snippets=[],
+            kept=True,
+            drop_reason="",
+        )
+
+    quarantined: list = []
+    concepts = verify_concepts(
+        [row("urology"), row("machine learning")], "L1", verifier, policy.levels["L1"], quarantined.append
+    )
+    by_label = {concept.normalized: concept for concept in concepts}
+    assert by_label["urology"].passed is False
+    assert by_label["urology"].reasons[1].startswith("verification failed: invalid_llm_reply")
+    assert (
+        by_label["machine learning"].passed and by_label["machine learning"].verification_method == "bypass"
+    )
+    assert [(entry.stage, entry.reason, entry.payload) for entry in quarantined] == [
+        ("S3", "invalid_llm_reply", "urology")
+    ]
+
+
+def test_concurrent_requests_keep_record_order(server, policy, tmp_path) -> None:
+    parallel = policy.model_copy(update={"llm": policy.llm.model_copy(update={"max_concurrent_requests": 6})})
+    texts = [f"Department of {field}" for field in ("Physics", "Chemistry", "Music", "Law", "History") * 8]
+    records = [
+        SourceRecord(
+            record_id=str(index), level="L1", text=text, institution="U", url="u", source_file="f.html"
+        )
+        for index, text in enumerate(texts)
+    ]
+
+    def run(chosen: Policy) -> list[tuple[str, str]]:
+        extractor = labeling(server, tmp_path / chosen.llm.max_concurrent_requests.__str__()).extractor(
+            chosen
+        )
+        rows = extract_candidates(records, "L1", extractor, lambda entry: None, S1Counters())
+        return [(row.record_id, row.normalized) for row in rows]
+
+    assert run(parallel) == run(policy)
+    assert len(server.requests) == 2 * len(set(texts))  # each distinct text once per cache folder

@@ -6,6 +6,7 @@ Exit codes: 0 success, 1 a pipeline step failed, 2 bad usage or configuration (o
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -207,22 +208,22 @@ def pipeline_run(
         if not sources.is_dir():
             raise UsageProblem(f"--sources {sources} is not a folder")
         resources["sources"] = {"config": {"root": str(sources.resolve())}}
-    folder = str(RunFolderResource(output_root=_output_root(output_root), run_id=run_id).root)
+    run_folder = RunFolderResource(output_root=_output_root(output_root), run_id=run_id)
+    folder = str(run_folder.root)
     home = ensure_dagster_home()
     selected = list(levels) or list(LEVELS)
-    click.echo(
-        f"run folder {folder}  policy {policy.policy_version} ({policy_hash(policy)[:12]}, {environment})  "
-        f"DAGSTER_HOME {home}",
-        err=True,
-    )
+    if run_folder.policy_snapshot_path.exists() and not repin_policies:
+        policy_note = "policy pinned in the run folder (pass --repin-policies to replace it)"
+    else:
+        policy_note = f"policy {policy.policy_version} ({policy_hash(policy)[:12]}, {environment})"
+    click.echo(f"run folder {folder}  {policy_note}  DAGSTER_HOME {home}", err=True)
 
     def report(outcome: RunOutcome) -> None:
         status = "ok" if outcome.success else "FAILED"
-        click.echo(
-            f"  {outcome.label:<18} {status:<6} {outcome.seconds:6.1f}s  "
-            f"dagster run {outcome.dagster_run_id}",
-            err=True,
-        )
+        line = f"  {outcome.label:<18} {status:<6} {outcome.seconds:6.1f}s"
+        click.echo(f"{line}  dagster run {outcome.dagster_run_id}", err=True)
+        for asset_name, rows in outcome.materialized:
+            click.echo(f"      {asset_name:<22} {'' if rows is None else f'{rows:>8} rows'}", err=True)
         for error in outcome.errors:
             click.echo(f"      {error}", err=True)
 
@@ -261,19 +262,37 @@ def config_validate(environment: str | None, policies_dir: Path | None) -> None:
     click.echo(f"environment {environment or '(none: default.yaml only)'}")
 
 
-def _lines(stream: TextIO) -> list[str]:
-    return [line.rstrip("\n") for line in stream if line.strip()]
+def _answer_lines(
+    stream: TextIO, answer: Callable[[str], dict[str, Any]], failed: Callable[[str, str], dict]
+) -> None:
+    """One JSON object per non-empty input line; an item the labeler gives up on is reported in-line and
+    makes the exit code 1, the rest still run."""
+    from taxonomy_assets.labelers import LabelingError
+
+    failures = 0
+    for line in stream:
+        item = line.strip()
+        if not item:
+            continue
+        try:
+            result = answer(item)
+        except LabelingError as exc:
+            failures += 1
+            result = failed(item, str(exc))
+        click.echo(json.dumps(result, ensure_ascii=False))
+    if failures:
+        sys.exit(EXIT_FAILED)
+
+
+def _input_option(help_text: str) -> Any:
+    return click.option(
+        "--input", "input_file", type=click.File("r", encoding="utf-8"), default="-", help=help_text
+    )
 
 
 @main.command("extract")
 @level_option
-@click.option(
-    "--input",
-    "input_file",
-    type=click.File("r", encoding="utf-8"),
-    default="-",
-    help="One unit name or list item per line; '-' for stdin.",
-)
+@_input_option("One unit name or list item per line; '-' for stdin.")
 @environment_option
 @labeling_options
 def extract(
@@ -285,30 +304,17 @@ def extract(
     base_url: str | None,
 ) -> None:
     """Extract research-field labels: one JSON object per input line (exit 1 if any item failed)."""
-    from taxonomy_assets.labelers import LabelingError
-
     extractor = _labeler("extractor", _labeling(provider, model, base_url), _policy(environment))
-    failed = 0
-    for text in _lines(input_file):
-        try:
-            labels = [label.normalized for label in extractor.extract(text, level)]
-            click.echo(json.dumps({"text": text, "labels": labels}, ensure_ascii=False))
-        except LabelingError as exc:
-            failed += 1
-            click.echo(json.dumps({"text": text, "labels": [], "error": str(exc)}, ensure_ascii=False))
-    if failed:
-        sys.exit(EXIT_FAILED)
+    _answer_lines(
+        input_file,
+        lambda text: {"text": text, "labels": [label.normalized for label in extractor.extract(text, level)]},
+        lambda text, error: {"text": text, "labels": [], "error": error},
+    )
 
 
 @main.command("verify")
 @level_option
-@click.option(
-    "--input",
-    "input_file",
-    type=click.File("r", encoding="utf-8"),
-    default="-",
-    help="One label per line; '-' for stdin.",
-)
+@_input_option("One label per line; '-' for stdin.")
 @environment_option
 @labeling_options
 def verify(
@@ -320,35 +326,13 @@ def verify(
     base_url: str | None,
 ) -> None:
     """Verify labels: one JSON object per input line with verdict and reason (exit 1 if any failed)."""
-    from taxonomy_assets.labelers import LabelingError
-
     verifier = _labeler("verifier", _labeling(provider, model, base_url), _policy(environment))
-    failed = 0
-    for label in _lines(input_file):
-        try:
-            verdict = verifier.verify(label.strip(), level)
-        except LabelingError as exc:
-            failed += 1
-            click.echo(
-                json.dumps(
-                    {"label": label.strip(), "passed": False, "reason": "", "error": str(exc)},
-                    ensure_ascii=False,
-                )
-            )
-            continue
-        click.echo(
-            json.dumps(
-                {
-                    "label": label.strip(),
-                    "passed": verdict.passed,
-                    "reason": verdict.reason,
-                    "method": verdict.method,
-                },
-                ensure_ascii=False,
-            )
-        )
-    if failed:
-        sys.exit(EXIT_FAILED)
+
+    def answer(label: str) -> dict[str, Any]:
+        verdict = verifier.verify(label, level)
+        return {"label": label, "passed": verdict.passed, "reason": verdict.reason, "method": verdict.method}
+
+    _answer_lines(input_file, answer, lambda label, error: {"label": label, "passed": False, "error": error})
 
 
 @main.command("manifest")

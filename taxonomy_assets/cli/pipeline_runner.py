@@ -34,6 +34,7 @@ class RunOutcome:
     success: bool
     seconds: float
     errors: list[str] = field(default_factory=list)
+    materialized: list[tuple[str, int | None]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -62,12 +63,19 @@ def _execute(
             asset_selection=[AssetKey(name) for name in assets] if assets else None,
         )
         errors = []
+        materialized = []
+        for event in result.get_asset_materialization_events():
+            materialization = event.step_materialization_data.materialization
+            rows = materialization.metadata.get("dagster/row_count")
+            materialized.append((materialization.asset_key.to_user_string(), getattr(rows, "value", None)))
         for event in result.all_events:
             if event.event_type == DagsterEventType.STEP_FAILURE:
                 error = event.step_failure_data.error
                 message = error.message.strip().splitlines()[0] if error and error.message else "step failed"
                 errors.append(f"{event.step_key}: {message}")
-        return RunOutcome(label, result.run_id, result.success, time.perf_counter() - started, errors)
+        return RunOutcome(
+            label, result.run_id, result.success, time.perf_counter() - started, errors, materialized
+        )
 
 
 def _run_level(level: str, assets: Sequence[str], run_config: dict[str, Any], run_folder: str) -> RunOutcome:

@@ -97,8 +97,11 @@ def load_policy(policies_dir: str | Path, environment: str | None = None) -> Pol
 
 
 def load_policy_file(path: str | Path) -> Policy:
-    """Load a single, already-merged policy file such as a run folder's pinned snapshot."""
-    path = Path(path)
+    """Load a single, already-merged policy file such as a run folder's pinned snapshot.
+
+    `path` may be any pathlib-like object (a `UPath` on an object store works too).
+    """
+    path = Path(path) if isinstance(path, str) else path
     return validate_policy_data(_read_yaml(path), str(path))
 
 

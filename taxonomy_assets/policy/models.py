@@ -1,6 +1,7 @@
 """The effective policy: every section of SPEC §4 as a strict, frozen pydantic model."""
 
-from typing import Literal
+import re
+from typing import ClassVar, Literal
 
 from pydantic import Field, model_validator
 
@@ -19,23 +20,61 @@ class LevelThresholds(StrictModel):
 
 
 class RawExtractionPolicy(StrictModel):
-    """S0 block filters and shard size."""
+    """S0 block filters, language thresholds, HTML boilerplate markers and shard size."""
 
     min_chars: int = Field(2, ge=1)
     max_chars: int = Field(400, ge=2)
-    max_document_bytes: int = Field(5_000_000, ge=1, description="Larger documents are quarantined whole.")
-    languages: list[str] = Field(default_factory=lambda: ["en"])
+    max_document_bytes: int = Field(
+        5_000_000, ge=1, description="Larger documents are quarantined whole, without being read."
+    )
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        description="Target languages (ISO 639-1); empty keeps every language. Blocks are tagged either way.",
+    )
+    language_min_confidence: float = Field(
+        0.98,
+        ge=0.0,
+        le=1.0,
+        description="Detector probability needed to tag a block's language or drop it as wrong_language.",
+    )
+    language_min_chars: int = Field(
+        80,
+        ge=1,
+        description="Shorter blocks (unit names) never drop as wrong_language; detectors misjudge them.",
+    )
     min_alpha_ratio: float = Field(0.5, ge=0.0, le=1.0, description="Share of letters among non-space chars.")
+    disallowed_character_categories: list[str] = Field(
+        default_factory=lambda: ["Cc", "Cs", "Co", "Cn"],
+        description="Unicode general categories that make a block invalid_characters (U+FFFD always does).",
+    )
     boilerplate_patterns: list[str] = Field(
         default_factory=list, description="Regexes; a matching block drops."
+    )
+    html_boilerplate_markers: list[str] = Field(
+        default_factory=list,
+        description="Regexes matched against each class name and the id of an HTML element; a match drops "
+        "the element with everything inside it (cookie banners, menus, breadcrumbs).",
     )
     near_duplicate_threshold: float = Field(0.9, gt=0.0, le=1.0)
     shard_size: int = Field(1000, ge=1)
 
+    UNICODE_CATEGORIES: ClassVar[frozenset[str]] = frozenset(
+        {"Lu", "Ll", "Lt", "Lm", "Lo", "Mn", "Mc", "Me", "Nd", "Nl", "No", "Pc", "Pd", "Ps", "Pe"}
+        | {"Pi", "Pf", "Po", "Sm", "Sc", "Sk", "So", "Zs", "Zl", "Zp", "Cc", "Cf", "Cs", "Co", "Cn"}
+    )
+
     @model_validator(mode="after")
-    def _bounds_are_ordered(self) -> "RawExtractionPolicy":
+    def _settings_are_usable(self) -> "RawExtractionPolicy":
         if self.min_chars > self.max_chars:
             raise ValueError(f"min_chars {self.min_chars} exceeds max_chars {self.max_chars}")
+        for pattern in [*self.boilerplate_patterns, *self.html_boilerplate_markers]:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
+        unknown = sorted(set(self.disallowed_character_categories) - self.UNICODE_CATEGORIES)
+        if unknown:
+            raise ValueError(f"unknown Unicode general categories {unknown}; use two-letter codes such as Cc")
         return self
 
 
@@ -72,6 +111,7 @@ class LlmPolicy(StrictModel):
     max_tokens: int = Field(512, ge=16)
     retries: int = Field(3, ge=0)
     timeout_seconds: float = Field(30.0, gt=0)
+    max_concurrent_requests: int = Field(4, ge=1, le=64, description="Requests in flight per step.")
     cache: bool = True
 
 

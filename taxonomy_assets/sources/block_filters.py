@@ -1,73 +1,146 @@
-"""Block filters of S0 (policy `raw_extraction`): length, characters, boilerplate, language, near-duplicates.
+"""Block filters of S0 (policy `raw_extraction`): length, characters, letters, boilerplate, language,
+and near-duplicates within a document.
 
-Each filter answers with a short drop reason or None; S0 quarantines dropped blocks with that reason.
+`BlockFilter.judge` answers with a verdict: the drop reason and its detail, or the language to record
+for a kept block (the detected one when the detector is confident, else the declared one, else `und`).
+A block is dropped as `wrong_language` only when the detector is confident AND the block is long
+enough; short unit names are misjudged by every detector.
 """
 
+import math
 import re
 import unicodedata
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from taxonomy_assets.policy.models import RawExtractionPolicy
+from taxonomy_assets.sources.language import UNDETERMINED, base_language, detect_language
 
 TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-MAX_NEAR_DUPLICATE_WINDOW = 500
+REPLACEMENT_CHARACTER = "\ufffd"
+# Below this many distinct words only exact repeats count: short names differing in word order
+# ("Learning for Control" / "Control for Learning") are different units.
 MIN_TOKENS_FOR_NEAR_DUPLICATE = 4
+EPSILON = 1e-9
 
 
-def _has_bad_characters(text: str) -> bool:
-    for char in text:
-        if char == "\ufffd":
-            return True
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cs", "Co", "Cn") and char not in "\t\n\r":
-            return True
-    return False
+@dataclass(frozen=True)
+class BlockVerdict:
+    reason: str | None
+    detail: str = ""
+    language: str = ""
+
+    @property
+    def kept(self) -> bool:
+        return self.reason is None
 
 
 class BlockFilter:
-    """Per-block checks that need no context beyond the block itself."""
+    """Per-block checks that need no context beyond the block and its document's declared language."""
 
     def __init__(self, policy: RawExtractionPolicy) -> None:
         self.policy = policy
         self.boilerplate = [re.compile(pattern) for pattern in policy.boilerplate_patterns]
-        self.languages = {language.lower() for language in policy.languages}
+        self.languages = {base_language(language) for language in policy.languages}
+        self.bad_categories = frozenset(policy.disallowed_character_categories)
 
-    def drop_reason(self, text: str, language: str = "") -> str | None:
-        if len(text) < self.policy.min_chars:
-            return "too_short"
-        if len(text) > self.policy.max_chars:
-            return "too_long"
-        if _has_bad_characters(text):
-            return "invalid_characters"
+    def _bad_character(self, text: str) -> str | None:
+        if text.isascii() and text.isprintable():
+            return None
+        for char in text:
+            category = unicodedata.category(char)
+            if char == REPLACEMENT_CHARACTER or category in self.bad_categories:
+                return f"U+{ord(char):04X} ({category})"
+        return None
+
+    def judge(self, text: str, declared_language: str = "") -> BlockVerdict:
+        policy = self.policy
+        if len(text) < policy.min_chars:
+            return BlockVerdict("too_short", f"{len(text)} chars < min_chars {policy.min_chars}")
+        if len(text) > policy.max_chars:
+            return BlockVerdict("too_long", f"{len(text)} chars > max_chars {policy.max_chars}")
+        bad = self._bad_character(text)
+        if bad:
+            return BlockVerdict("invalid_characters", f"contains {bad}")
         visible = [char for char in text if not char.isspace()]
         letters = sum(1 for char in visible if char.isalpha())
-        if not visible or letters / len(visible) < self.policy.min_alpha_ratio:
-            return "low_alpha_ratio"
-        if any(pattern.search(text) for pattern in self.boilerplate):
-            return "boilerplate"
-        if language and self.languages and language.lower().split("-")[0] not in self.languages:
-            return "language"
-        return None
+        if not visible or letters / len(visible) < policy.min_alpha_ratio:
+            ratio = letters / len(visible) if visible else 0.0
+            return BlockVerdict(
+                "low_alpha_ratio", f"letters {ratio:.2f} < min_alpha_ratio {policy.min_alpha_ratio}"
+            )
+        pattern = next((pattern for pattern in self.boilerplate if pattern.search(text)), None)
+        if pattern is not None:
+            return BlockVerdict("boilerplate", f"matches {pattern.pattern!r}")
+        declared = base_language(declared_language)
+        if declared and self.languages and declared not in self.languages:
+            return BlockVerdict(
+                "declared_language", f"document declares {declared}; targets {sorted(self.languages)}"
+            )
+        guess = detect_language(text)
+        confident = guess.confidence >= policy.language_min_confidence
+        if (
+            confident
+            and self.languages
+            and guess.language not in self.languages
+            and len(text) >= policy.language_min_chars
+        ):
+            return BlockVerdict(
+                "wrong_language",
+                f"detected {guess.language} (p={guess.confidence:.3f}); targets {sorted(self.languages)}",
+            )
+        return BlockVerdict(None, language=guess.language if confident else declared or UNDETERMINED)
+
+
+def _tokens(text: str) -> list[str]:
+    return [token.casefold() for token in TOKEN.findall(text)]
 
 
 class NearDuplicateFilter:
-    """Remembers the blocks of one document and flags repeats and near-repeats (Jaccard of word sets)."""
+    """Flags blocks that repeat an earlier block of the same scope (institution and parent) in the same
+    document, exactly or with a word-set Jaccard similarity of at least `threshold`.
 
-    def __init__(self, threshold: float) -> None:
+    The scope matters: a spreadsheet lists "School of Medicine" once per institution, and those rows
+    are evidence, not duplicates. Candidates come from a prefix-filter index: two sets with Jaccard
+    >= t share a word among the first |x| - ceil(t|x|) + 1 words of each, in any fixed word order.
+    Ordering words rarest-first over the document (`texts`) keeps the shared "department", "of"
+    out of the prefixes, so the cost stays near-linear even for a spreadsheet of 100k rows.
+    """
+
+    def __init__(self, threshold: float, texts: Iterable[str] = ()) -> None:
         self.threshold = threshold
-        self.seen_keys: set[str] = set()
-        self.recent: list[frozenset[str]] = []
+        self.frequency = Counter(token for text in texts for token in set(_tokens(text)))
+        self.seen_keys: set[tuple[str, ...]] = set()
+        self.token_sets: list[frozenset[str]] = []
+        self.index: dict[tuple[str, ...], list[int]] = defaultdict(list)
 
-    def is_duplicate(self, text: str) -> bool:
-        tokens = [token.casefold() for token in TOKEN.findall(text)]
-        key = " ".join(tokens)
+    def _order(self, token: str) -> tuple[int, str]:
+        return self.frequency[token], token
+
+    def is_duplicate(self, text: str, scope: tuple[str, ...] = ()) -> bool:
+        tokens = _tokens(text)
+        key = (*scope, " ".join(tokens))
         if key in self.seen_keys:
             return True
         self.seen_keys.add(key)
         token_set = frozenset(tokens)
-        if len(token_set) >= MIN_TOKENS_FOR_NEAR_DUPLICATE:
-            for other in self.recent:
-                union = len(token_set | other)
-                if union and len(token_set & other) / union >= self.threshold:
-                    return True
-            self.recent = [*self.recent[-(MAX_NEAR_DUPLICATE_WINDOW - 1) :], token_set]
+        if len(token_set) < MIN_TOKENS_FOR_NEAR_DUPLICATE:
+            return False
+        ordered = sorted(token_set, key=self._order)
+        # EPSILON keeps 0.9 * 10 (= 9.000000000000002) from shortening the prefix
+        prefix = ordered[: len(ordered) - math.ceil(self.threshold * len(ordered) - EPSILON) + 1]
+        candidates = {number for token in prefix for number in self.index.get((*scope, token), ())}
+        for number in candidates:
+            other = self.token_sets[number]
+            # Jaccard never exceeds min/max of the sizes; skip pairs that cannot reach the threshold
+            sizes = sorted((len(token_set), len(other)))
+            if sizes[0] / sizes[1] < self.threshold - EPSILON:
+                continue
+            if len(token_set & other) / len(token_set | other) >= self.threshold:
+                return True
+        number = len(self.token_sets)
+        self.token_sets.append(token_set)
+        for token in prefix:
+            self.index[(*scope, token)].append(number)
         return False

@@ -1,9 +1,13 @@
-"""JSONL reader: one object per line with `text` and optional record facts; bad lines are rejected alone."""
+"""JSONL reader: one object per line with `text` and optional record facts; bad lines are rejected alone.
+
+Lines are split on `\\n` only: JSON strings may legally hold U+2028 and other characters that
+`str.splitlines` would treat as line breaks.
+"""
 
 import json
 from collections.abc import Iterator
 
-from taxonomy_assets.sources.blocks import RawBlock, RowRejection
+from taxonomy_assets.sources.blocks import RawBlock, RowRejection, clean_text
 from taxonomy_assets.sources.metadata import DocumentMeta
 
 FIELDS = {
@@ -14,40 +18,51 @@ FIELDS = {
     "language": "language",
     "fetched_at": "fetched_at",
 }
+STRING_KEYS = ("text", "section", *FIELDS)
+PAYLOAD_CHARS = 500
+
+
+def _line_block(
+    line: str, meta: DocumentMeta, level: str, where: str, location: str
+) -> RawBlock | RowRejection:
+    payload = line[:PAYLOAD_CHARS]
+    try:
+        row = json.loads(line)
+    except json.JSONDecodeError as exc:
+        return RowRejection(
+            "malformed_jsonl", f"not JSON: {exc.msg} at column {exc.colno}", location, payload
+        )
+    except RecursionError:
+        return RowRejection("malformed_jsonl", "JSON nested too deeply", location, payload)
+    if not isinstance(row, dict):
+        return RowRejection("malformed_jsonl", "line must be a JSON object", location, payload)
+    wrong = [key for key in STRING_KEYS if row.get(key) is not None and not isinstance(row[key], str)]
+    if wrong:
+        return RowRejection("malformed_jsonl", f"fields {wrong} must be strings", location, payload)
+    if "text" not in row:
+        return RowRejection("malformed_jsonl", "line has no `text` field", location, payload)
+    text = clean_text(row["text"])
+    if not text:
+        return RowRejection("empty_text", "`text` is empty", location, payload)
+    values = {field: clean_text(row[key]) for key, field in FIELDS.items() if row.get(key)}
+    row_meta = meta.overlay(DocumentMeta(**values))
+    if not row_meta.institution:
+        return RowRejection("missing_institution", "line names no institution", location, payload)
+    if level != "L0" and not row_meta.parent:
+        return RowRejection("missing_parent", f"{level} line names no parent unit", location, payload)
+    return RawBlock(
+        text=text,
+        institution=row_meta.institution,
+        url=row_meta.url or f"file:{where}",
+        section=clean_text(row.get("section") or ""),
+        parent_hint=row_meta.parent,
+        fetched_at=row_meta.fetched_at,
+        language=row_meta.language,
+        location=location,
+    )
 
 
 def read_jsonl(text: str, meta: DocumentMeta, level: str, where: str) -> Iterator[RawBlock | RowRejection]:
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        location = f"{where}:{number}"
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            yield RowRejection(
-                "malformed_jsonl", f"not JSON: {exc.msg} at column {exc.colno}", location, line[:500]
-            )
-            continue
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-            yield RowRejection(
-                "malformed_jsonl", "line must be an object with a string `text`", location, line[:500]
-            )
-            continue
-        values = {field: str(row[key]).strip() for key, field in FIELDS.items() if row.get(key)}
-        row_meta = meta.overlay(DocumentMeta(**values))
-        if not row_meta.institution:
-            yield RowRejection("missing_institution", "line names no institution", location, line[:500])
-            continue
-        if level != "L0" and not row_meta.parent:
-            yield RowRejection("missing_parent", f"{level} line names no parent unit", location, line[:500])
-            continue
-        yield RawBlock(
-            text=row["text"],
-            institution=row_meta.institution,
-            url=row_meta.url or where,
-            section=str(row.get("section") or ""),
-            parent_hint=row_meta.parent,
-            fetched_at=row_meta.fetched_at,
-            language=row_meta.language,
-            location=location,
-        )
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.strip():
+            yield _line_block(line.rstrip("\r"), meta, level, where, f"{where}:{number}")

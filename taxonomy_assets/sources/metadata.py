@@ -11,11 +11,12 @@ from pathlib import Path
 
 import yaml
 
-from taxonomy_assets.sources.blocks import DocumentError
+from taxonomy_assets.sources.blocks import DocumentError, clean_text
 
 SIDECAR_SUFFIX = ".meta.yaml"
 META_KEYS = ("institution", "parent", "url", "language", "fetched_at")
-FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+FRONT_MATTER_OPEN = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
+FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 
 
 @dataclass(frozen=True)
@@ -31,17 +32,22 @@ class DocumentMeta:
         return replace(self, **{key: getattr(other, key) for key in META_KEYS if getattr(other, key)})
 
 
-def meta_from_mapping(data: object, where: str) -> DocumentMeta:
+def meta_from_mapping(data: object, where: str, strict: bool = True) -> DocumentMeta:
+    """Metadata from a mapping. Sidecars are ours, so unknown keys there are typos (strict); front matter
+    of exported Markdown routinely carries `title:`, `date:` and the like, which are ignored."""
     if data is None:
         return DocumentMeta()
     if not isinstance(data, dict):
         raise DocumentError("bad_metadata", f"{where}: metadata must be a mapping of {', '.join(META_KEYS)}")
     unknown = sorted(str(key) for key in data if key not in META_KEYS)
-    if unknown:
+    if unknown and strict:
         raise DocumentError(
             "bad_metadata", f"{where}: unknown metadata keys {unknown}; allowed: {', '.join(META_KEYS)}"
         )
-    return DocumentMeta(**{key: str(data[key]).strip() for key in META_KEYS if data.get(key) is not None})
+    not_scalar = sorted(key for key in META_KEYS if isinstance(data.get(key), list | dict | set))
+    if not_scalar:
+        raise DocumentError("bad_metadata", f"{where}: metadata keys {not_scalar} must be single values")
+    return DocumentMeta(**{key: clean_text(str(data[key])) for key in META_KEYS if data.get(key) is not None})
 
 
 def sidecar_path(path: Path) -> Path:
@@ -60,15 +66,21 @@ def read_sidecar(path: Path) -> DocumentMeta:
 
 
 def split_front_matter(text: str, where: str) -> tuple[DocumentMeta, str]:
-    """(metadata, body) for text that may start with a `---` YAML block."""
+    """(metadata, body) for text that may start with a `---` YAML block; the body keeps line numbers."""
     match = FRONT_MATTER.match(text)
     if not match:
+        if FRONT_MATTER_OPEN.match(text):
+            raise DocumentError(
+                "bad_metadata", f"{where}: front matter opens with `---` but no closing `---` line follows"
+            )
         return DocumentMeta(), text
     try:
-        data = yaml.safe_load(match.group(1))
+        data = yaml.safe_load(match.group(1) or "")
     except yaml.YAMLError as exc:
         raise DocumentError("bad_metadata", f"{where}: front matter is not valid YAML: {exc}") from exc
-    return meta_from_mapping(data, f"{where} front matter"), text[match.end() :]
+    # blank lines stand in for the front matter so block locations keep the file's line numbers
+    body = "\n" * text.count("\n", 0, match.end()) + text[match.end() :]
+    return meta_from_mapping(data, f"{where} front matter", strict=False), body
 
 
 def require_meta(meta: DocumentMeta, level: str, where: str, default_url: str) -> DocumentMeta:
@@ -82,6 +94,7 @@ def require_meta(meta: DocumentMeta, level: str, where: str, default_url: str) -
     if level != "L0" and not meta.parent:
         raise DocumentError(
             "missing_parent",
-            f"{where}: a {level} document must name its parent unit (`parent:` in front matter or sidecar)",
+            f"{where}: {level} documents must name their parent unit (`parent:` in front matter, a "
+            f"{SIDECAR_SUFFIX} sidecar or a taxonomy:parent meta tag)",
         )
     return meta if meta.url else replace(meta, url=default_url)

@@ -1,16 +1,21 @@
-"""CSV and XLSX readers: one block per row, `unit` (or `text`/`name`) column required.
+"""CSV and XLSX readers: one block per row; the header must name a unit column (`unit`, `text` or `name`).
 
 Row-level columns (`institution`, `parent`, `url`, `section`, `language`, `fetched_at`) override the
-document's metadata; a row that still lacks an institution (or a parent above L0) is rejected alone.
+document's metadata. A table with no institution column and no document institution (or, above L0,
+no parent) is refused whole; a row that leaves its own cell empty is rejected alone. Malformed CSV
+rows (bad quoting, a quote left open by a truncated file) are rejected one by one; the rest is read.
 """
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
-from taxonomy_assets.sources.blocks import DocumentError, RawBlock, RowRejection
-from taxonomy_assets.sources.metadata import DocumentMeta
+from openpyxl import Workbook, load_workbook
+
+from taxonomy_assets.sources.blocks import DocumentError, RawBlock, RowRejection, clean_text
+from taxonomy_assets.sources.metadata import SIDECAR_SUFFIX, DocumentMeta
 
 TEXT_COLUMNS = ("unit", "text", "name")
 META_COLUMNS = {
@@ -21,62 +26,98 @@ META_COLUMNS = {
     "language": "language",
     "fetched_at": "fetched_at",
 }
+DELIMITERS = (",", "\t", ";", "|")
+PAYLOAD_SEPARATOR = " | "
+
+Cell = object
 
 
-def _header_map(header: list[str], where: str) -> tuple[int, dict[str, int], int | None]:
-    names = [str(cell or "").strip().lower() for cell in header]
-    text_index = next((names.index(name) for name in TEXT_COLUMNS if name in names), None)
-    if text_index is None:
-        raise DocumentError(
-            "missing_columns",
-            f"{where}: no unit column; expected one of {', '.join(TEXT_COLUMNS)} in the header, "
-            f"found {names}",
-        )
-    meta_index = {field: names.index(column) for column, field in META_COLUMNS.items() if column in names}
-    section_index = names.index("section") if "section" in names else None
-    return text_index, meta_index, section_index
+def _column_name(cell: Cell) -> str:
+    return clean_text(_cell_text(cell)).lower()
 
 
-def rows_to_blocks(
-    rows: Iterable[list[str]], meta: DocumentMeta, level: str, where: str
-) -> Iterator[RawBlock | RowRejection]:
-    iterator = iter(rows)
-    header = next(iterator, None)
-    if header is None:
-        raise DocumentError("empty_document", f"{where}: no header row")
-    text_index, meta_index, section_index = _header_map(header, where)
-    for number, row in enumerate(iterator, start=2):
-        location = f"{where}:{number}"
-        cells = ["" if cell is None else str(cell).strip() for cell in row]
-        if not any(cells):
+def _cell_text(cell: Cell) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, datetime | date):
+        return cell.isoformat()
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell)
+
+
+def detect_delimiter(header_line: str) -> str | None:
+    """The delimiter under which the header line names a unit column, or None."""
+    for delimiter in DELIMITERS:
+        try:
+            names = next(csv.reader([header_line], delimiter=delimiter), [])
+        except csv.Error:
             continue
-        if len(cells) <= text_index:
-            yield RowRejection(
-                "short_row",
-                f"row has {len(cells)} cells, unit column is #{text_index + 1}",
-                location,
-                ",".join(cells),
+        if any(_column_name(name) in TEXT_COLUMNS for name in names):
+            return delimiter
+    return None
+
+
+@dataclass(frozen=True)
+class TableLayout:
+    """Where the unit text, the metadata columns and the section sit in a table's rows."""
+
+    text_index: int
+    meta_index: dict[str, int] = field(default_factory=dict)
+    section_index: int | None = None
+
+    @classmethod
+    def from_header(cls, header: Iterable[Cell], meta: DocumentMeta, level: str, where: str) -> "TableLayout":
+        names = [_column_name(cell) for cell in header]
+        text_index = next((names.index(name) for name in TEXT_COLUMNS if name in names), None)
+        if text_index is None:
+            raise DocumentError(
+                "missing_columns",
+                f"{where}: no unit column; the header must name one of {', '.join(TEXT_COLUMNS)}, "
+                f"found {[name for name in names if name]}",
             )
-            continue
-        values = {
-            field: cells[index] for field, index in meta_index.items() if index < len(cells) and cells[index]
-        }
+        meta_index = {key: names.index(column) for column, key in META_COLUMNS.items() if column in names}
+        if "institution" not in meta_index and not meta.institution:
+            raise DocumentError(
+                "missing_institution",
+                f"{where}: no institution column and no document institution; add an `institution` "
+                f"column or a {SIDECAR_SUFFIX} sidecar",
+            )
+        if level != "L0" and "parent" not in meta_index and not meta.parent:
+            raise DocumentError(
+                "missing_parent",
+                f"{where}: {level} tables need a `parent` column or `parent:` in their {SIDECAR_SUFFIX}",
+            )
+        section_index = names.index("section") if "section" in names else None
+        return cls(text_index, meta_index, section_index)
+
+    def block(
+        self, row: list[Cell], meta: DocumentMeta, level: str, where: str, location: str
+    ) -> RawBlock | RowRejection:
+        cells = [clean_text(_cell_text(cell)) for cell in row]
+        payload = PAYLOAD_SEPARATOR.join(cells)
+        text = cells[self.text_index] if self.text_index < len(cells) else ""
+        if not text:
+            return RowRejection(
+                "empty_text", f"unit column #{self.text_index + 1} is empty", location, payload
+            )
+        values = {key: cells[index] for key, index in self.meta_index.items() if index < len(cells)}
         row_meta = meta.overlay(DocumentMeta(**values))
-        text = cells[text_index]
         if not row_meta.institution:
-            yield RowRejection(
-                "missing_institution", "row names no institution and the document sets none", location, text
+            return RowRejection(
+                "missing_institution",
+                "row names no institution and the document sets none",
+                location,
+                payload,
             )
-            continue
         if level != "L0" and not row_meta.parent:
-            yield RowRejection("missing_parent", f"{level} row names no parent unit", location, text)
-            continue
-        section = cells[section_index] if section_index is not None and section_index < len(cells) else ""
-        yield RawBlock(
+            return RowRejection("missing_parent", f"{level} row names no parent unit", location, payload)
+        in_range = self.section_index is not None and self.section_index < len(cells)
+        return RawBlock(
             text=text,
             institution=row_meta.institution,
-            url=row_meta.url or where,
-            section=section,
+            url=row_meta.url or f"file:{where}",
+            section=cells[self.section_index] if in_range and self.section_index is not None else "",
             parent_hint=row_meta.parent,
             fetched_at=row_meta.fetched_at,
             language=row_meta.language,
@@ -84,33 +125,83 @@ def rows_to_blocks(
         )
 
 
-def read_csv(text: str, meta: DocumentMeta, level: str, where: str) -> Iterator[RawBlock | RowRejection]:
+def _is_blank(row: list[Cell]) -> bool:
+    return not any(clean_text(_cell_text(cell)) for cell in row)
+
+
+def read_csv(
+    text: str, meta: DocumentMeta, level: str, where: str, delimiter: str | None = None
+) -> Iterator[RawBlock | RowRejection]:
+    """Rows of a CSV/TSV; the delimiter is the one under which the header names a unit column."""
+    first_line = next((line for line in text.split("\n") if line.strip()), "")
+    delimiter = delimiter or detect_delimiter(first_line) or ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=True)
+    layout: TableLayout | None = None
+    physical_lines: list[str] | None = None
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            physical_lines = physical_lines or text.split("\n")
+            line = physical_lines[min(reader.line_num, len(physical_lines)) - 1]
+            yield RowRejection(
+                "malformed_csv", f"{exc}", f"{where}:{reader.line_num}", line or "<end of file>"
+            )
+            continue
+        if _is_blank(row):
+            continue
+        if layout is None:
+            layout = TableLayout.from_header(row, meta, level, where)
+            continue
+        yield layout.block(row, meta, level, where, f"{where}:{reader.line_num}")
+    if layout is None:
+        raise DocumentError("empty_document", f"{where}: no header row")
+
+
+def _open_workbook(data: bytes, where: str) -> Workbook:
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        yield from rows_to_blocks(reader, meta, level, where)
-    except csv.Error as exc:
-        raise DocumentError("malformed_csv", f"{where}: {exc}") from exc
+        return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl surfaces zip, zlib, XML and KeyError failures of broken files
+        raise DocumentError(
+            "corrupt_xlsx", f"{where}: not a readable XLSX workbook ({exc.__class__.__name__}: {exc})"
+        ) from exc
 
 
 def read_xlsx(data: bytes, meta: DocumentMeta, level: str, where: str) -> Iterator[RawBlock | RowRejection]:
-    """Every worksheet is read in order; each must have its own header row."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise DocumentError(
-            "corrupt_xlsx",
-            f"{where}: not a readable XLSX workbook ({exc.__class__.__name__}: "
-            f"{exc}); password-protected workbooks are not supported",
-        ) from exc
+    """Every worksheet in order, each with its own header row; a sheet without one is rejected alone,
+    and a workbook where no sheet has one is refused."""
+    workbook = _open_workbook(data, where)
+    usable = 0
+    sheet_errors: list[tuple[str, DocumentError, str]] = []
     try:
         for sheet in workbook.worksheets:
-            rows = ([cell for cell in row] for row in sheet.iter_rows(values_only=True))
-            yield from rows_to_blocks(rows, meta, level, f"{where}#{sheet.title}")
+            sheet_where = f"{where}#{sheet.title}"
+            layout: TableLayout | None = None
+            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
+                cells = list(row)
+                if _is_blank(cells):
+                    continue
+                if layout is None:
+                    try:
+                        layout = TableLayout.from_header(cells, meta, level, sheet_where)
+                    except DocumentError as exc:
+                        header = PAYLOAD_SEPARATOR.join(clean_text(_cell_text(cell)) for cell in cells)
+                        sheet_errors.append((sheet_where, exc, header))
+                        break
+                    usable += 1
+                    continue
+                yield layout.block(cells, meta, level, where, f"{sheet_where}:{number}")
+    except Exception as exc:  # a sheet's XML or its compressed stream is damaged
+        raise DocumentError(
+            "corrupt_xlsx", f"{where}: a worksheet cannot be read ({exc.__class__.__name__}: {exc})"
+        ) from exc
     finally:
         workbook.close()
+    if not usable:
+        if sheet_errors:
+            raise sheet_errors[0][1]
+        raise DocumentError("empty_document", f"{where}: no worksheet has any rows")
+    for sheet_where, error, header in sheet_errors:
+        yield RowRejection(error.reason, error.detail, sheet_where, header)

@@ -1,7 +1,9 @@
-"""Markdown and plain-text readers (after front matter has been split off).
+"""Markdown and plain-text segmenters (after front matter has been split off).
 
-Markdown is parsed with markdown-it: headings become the section path, each list item and paragraph
-a block. Plain text is line-oriented: every non-empty line is a block, bullet markers removed.
+Markdown is parsed with markdown-it: headings become the section path; each list item, paragraph and
+first cell of a table body row is a block; hard line breaks split a block, as `<br>` does in HTML.
+Plain text is line-oriented: every non-empty line is a block with its bullet marker removed, and a
+line underlined with `===`/`---` (or starting with `#`) is a heading that sets the section instead.
 """
 
 import re
@@ -10,35 +12,40 @@ from collections.abc import Iterator
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
-from taxonomy_assets.sources.blocks import RawBlock
+from taxonomy_assets.sources.blocks import RawBlock, clean_text, section_path, with_heading
 from taxonomy_assets.sources.metadata import DocumentMeta
 
 BULLET = re.compile(r"^\s*(?:[-*+•▪◦‣·]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s+")
-WHITESPACE = re.compile(r"\s+")
+SETEXT_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+ATX_HEADING = re.compile(r"^\s*(#{1,6})\s+(.*?)\s*#*\s*$")
+BREAK_TAG = re.compile(r"^<br\s*/?>$", re.IGNORECASE)
 _MARKDOWN = MarkdownIt("commonmark").enable("table")
 
 
-def _inline_text(token: Token) -> str:
-    parts = []
-    for child in token.children or []:
-        if child.type in ("text", "code_inline", "html_inline"):
-            parts.append(child.content)
-        elif child.type in ("softbreak", "hardbreak"):
-            parts.append(" ")
-    return WHITESPACE.sub(" ", "".join(parts)).strip()
-
-
-def _block(text: str, meta: DocumentMeta, section: str, location: str) -> RawBlock:
+def _block(text: str, meta: DocumentMeta, headings: list[str], location: str) -> RawBlock:
     return RawBlock(
         text=text,
         institution=meta.institution,
         url=meta.url,
-        section=section,
+        section=section_path(headings),
         parent_hint=meta.parent,
         fetched_at=meta.fetched_at,
         language=meta.language,
         location=location,
     )
+
+
+def _inline_lines(token: Token) -> list[str]:
+    """Text of an inline token, split at hard breaks and `<br>`; markup and raw tags are left out."""
+    lines: list[list[str]] = [[]]
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            lines[-1].append(child.content)
+        elif child.type == "softbreak":
+            lines[-1].append(" ")
+        elif child.type == "hardbreak" or (child.type == "html_inline" and BREAK_TAG.match(child.content)):
+            lines.append([])
+    return [text for text in (clean_text("".join(parts)) for parts in lines) if text]
 
 
 def markdown_blocks(body: str, meta: DocumentMeta, where: str) -> Iterator[RawBlock]:
@@ -59,20 +66,36 @@ def markdown_blocks(body: str, meta: DocumentMeta, where: str) -> Iterator[RawBl
         elif token.type in ("td_open", "th_open"):
             cell_index += 1
         elif token.type == "inline":
-            text = _inline_text(token)
+            lines = _inline_lines(token)
             if pending_heading is not None:
-                headings = [*headings[: pending_heading - 1], text]
+                headings = with_heading(headings, pending_heading, " ".join(lines))
                 pending_heading = None
                 continue
             if in_table and (in_head or cell_index != 0):
                 continue
-            if text:
-                line = f"{where}:{token.map[0] + 1}" if token.map else where
-                yield _block(text, meta, " > ".join(h for h in headings if h), line)
+            location = f"{where}:{token.map[0] + 1}" if token.map else where
+            for text in lines:
+                yield _block(text, meta, headings, location)
 
 
 def text_blocks(body: str, meta: DocumentMeta, where: str) -> Iterator[RawBlock]:
-    for number, line in enumerate(body.splitlines(), start=1):
-        text = WHITESPACE.sub(" ", BULLET.sub("", line, count=1)).strip()
+    """Every non-empty line, bullet removed; setext (`===`, `---`) and `#` headings set the section."""
+    lines = body.split("\n")
+    headings: list[str] = []
+    skip_next = False
+    for index, line in enumerate(lines):
+        if skip_next:
+            skip_next = False
+            continue
+        underline = SETEXT_UNDERLINE.match(lines[index + 1]) if index + 1 < len(lines) else None
+        atx = ATX_HEADING.match(line)
+        if underline and clean_text(line):
+            headings = with_heading(headings, 1 if underline.group(1)[0] == "=" else 2, clean_text(line))
+            skip_next = True
+            continue
+        if atx:
+            headings = with_heading(headings, len(atx.group(1)), clean_text(atx.group(2)))
+            continue
+        text = clean_text(BULLET.sub("", line, count=1))
         if text:
-            yield _block(text, meta, "", f"{where}:{number}")
+            yield _block(text, meta, headings, f"{where}:{index + 1}")

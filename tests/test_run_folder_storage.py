@@ -1,0 +1,96 @@
+"""Run folders beyond the local disk, and protection against concurrent writers of one partition."""
+
+import json
+
+import pytest
+from dagster import DagsterInstance, materialize
+from upath import UPath
+
+from taxonomy_assets.definitions import ASSETS, build_resources
+from taxonomy_assets.levels import LEVELS
+from taxonomy_resources.labeling import LabelingResource
+from taxonomy_resources.policy_resource import PolicyResource
+from taxonomy_resources.run_folder import RunFolderResource
+from taxonomy_resources.sources import SourcesResource
+from tests.conftest import SAMPLE_SOURCES
+
+PER_LEVEL = ["s0_source_records", "s1_candidates", "s2_frequency_table", "s3_verified_concepts"]
+
+
+def resources(output_root: str, run_id: str) -> dict[str, object]:
+    run_folder = RunFolderResource(output_root=output_root, run_id=run_id)
+    return build_resources(
+        run_folder=run_folder,
+        policy=PolicyResource(run_folder=run_folder, environment="testing"),
+        sources=SourcesResource(root=str(SAMPLE_SOURCES)),
+        labeling=LabelingResource(),
+    )
+
+
+def test_whole_graph_runs_on_an_object_store_output_root() -> None:
+    """`memory://` is fsspec's in-process object store: no rename, no local paths, same artifacts."""
+    root = "memory://taxonomy-bucket/output"
+    instance = DagsterInstance.ephemeral()
+    for level in LEVELS:
+        result = materialize(
+            ASSETS,
+            selection=PER_LEVEL,
+            partition_key=level,
+            instance=instance,
+            resources=resources(root, "remote"),
+        )
+        assert result.success
+    result = materialize(
+        ASSETS,
+        selection=["taxonomy_hierarchy", "run_manifest"],
+        instance=instance,
+        resources=resources(root, "remote"),
+    )
+    assert result.success
+    folder = UPath(root) / "runs" / "remote"
+    assert {path.name for path in (folder / "hierarchy").iterdir()} >= {
+        "nodes.parquet",
+        "taxonomy.duckdb",
+        "hierarchy.json",
+        "hierarchy.md",
+    }
+    assert (folder / "S0" / "L2" / "_index.json").exists() and (
+        folder / "S3" / "L3" / "concepts.parquet"
+    ).exists()
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["run_folder"] == str(folder)
+    assert all(
+        entry["status"] == "materialized"
+        for entries in manifest["assets"].values()
+        for entry in entries.values()
+    )
+
+
+def test_a_partition_being_written_elsewhere_is_refused(tmp_path) -> None:
+    run_folder = RunFolderResource(output_root=str(tmp_path), run_id="busy")
+    with run_folder.partition_lock("s0_source_records", "L1"):
+        result = materialize(
+            ASSETS,
+            selection=["s0_source_records"],
+            partition_key="L1",
+            resources=resources(str(tmp_path), "busy"),
+            raise_on_error=False,
+        )
+        assert not result.success
+        failure = next(event for event in result.all_events if event.is_step_failure)
+        error = failure.step_failure_data.error.to_string()
+        assert "PartitionBusyError" in error and "s0_source_records[L1] is being materialized" in error
+    assert not (tmp_path / "runs" / "busy" / "S0" / "L1").exists()
+    result = materialize(
+        ASSETS,
+        selection=["s0_source_records"],
+        partition_key="L1",
+        resources=resources(str(tmp_path), "busy"),
+    )
+    assert result.success and (tmp_path / "runs" / "busy" / "S0" / "L1" / "_index.json").exists()
+
+
+@pytest.mark.parametrize("run_id", ["../x", "a/b", "", ".hidden", "x" * 65])
+def test_run_ids_that_could_escape_or_hide_are_refused(run_id: str) -> None:
+    with pytest.raises(ValueError, match="invalid run id"):
+        RunFolderResource(output_root="output", run_id=run_id)
