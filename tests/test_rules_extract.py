@@ -177,6 +177,9 @@ def test_eponyms_and_places_are_dropped(extractor: RuleExtractor, text: str, exp
         "Dean's Office",
         "Departments and Programs",
         "Contact Us",
+        "School of Graduate and Postdoctoral Studies",
+        "Centre for Open Learning",
+        "Institute for Academic Development",
     ],
 )
 def test_units_that_name_no_field_return_nothing(extractor: RuleExtractor, text: str) -> None:
@@ -201,6 +204,7 @@ def test_prose_returns_nothing(extractor: RuleExtractor, text: str) -> None:
         ("Dental School", ["dentistry"]),
         ("Medical College of Wisconsin", ["medicine"]),
         ("College of Veterinary Medicine", ["veterinary medicine"]),
+        ("Faculty of Laws", ["law"]),
     ],
 )
 def test_head_rewrites_name_the_field(extractor: RuleExtractor, text: str, expected: list[str]) -> None:
@@ -248,6 +252,7 @@ def test_list_lead_in_is_level_aware(extractor: RuleExtractor) -> None:
         "Call for Papers",
         "www.cs.example.edu",
         "Important Dates",
+        "Key dates",
     ],
 )
 def test_dates_deadlines_and_event_editions_are_dropped(extractor: RuleExtractor, text: str) -> None:
