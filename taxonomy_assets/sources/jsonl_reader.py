@@ -8,17 +8,9 @@ import json
 from collections.abc import Iterator
 
 from taxonomy_assets.sources.blocks import RawBlock, RowRejection, clean_text
-from taxonomy_assets.sources.metadata import DocumentMeta
+from taxonomy_assets.sources.metadata import RECORD_FIELDS, DocumentMeta
 
-FIELDS = {
-    "institution": "institution",
-    "parent": "parent",
-    "parent_hint": "parent",
-    "url": "url",
-    "language": "language",
-    "fetched_at": "fetched_at",
-}
-STRING_KEYS = ("text", "section", *FIELDS)
+STRING_KEYS = ("text", "section", *RECORD_FIELDS)
 PAYLOAD_CHARS = 500
 
 
@@ -44,7 +36,7 @@ def _line_block(
     text = clean_text(row["text"])
     if not text:
         return RowRejection("empty_text", "`text` is empty", location, payload)
-    values = {field: clean_text(row[key]) for key, field in FIELDS.items() if row.get(key)}
+    values = {field: clean_text(row[key]) for key, field in RECORD_FIELDS.items() if row.get(key)}
     row_meta = meta.overlay(DocumentMeta(**values))
     if not row_meta.institution:
         return RowRejection("missing_institution", "line names no institution", location, payload)

@@ -15,6 +15,8 @@ from taxonomy_assets.sources.blocks import DocumentError, clean_text
 
 SIDECAR_SUFFIX = ".meta.yaml"
 META_KEYS = ("institution", "parent", "url", "language", "fetched_at")
+# Column (CSV/XLSX) or key (JSONL) names a single row may use to set document facts -> the fact.
+RECORD_FIELDS = {key: key for key in META_KEYS} | {"parent_hint": "parent"}
 FRONT_MATTER_OPEN = re.compile(r"\A\ufeff?---[ \t]*\r?\n")
 FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(?:(.*?)\r?\n)?---[ \t]*(?:\r?\n|\Z)", re.DOTALL)
 

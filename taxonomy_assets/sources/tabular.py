@@ -15,17 +15,9 @@ from datetime import date, datetime
 from openpyxl import Workbook, load_workbook
 
 from taxonomy_assets.sources.blocks import DocumentError, RawBlock, RowRejection, clean_text
-from taxonomy_assets.sources.metadata import SIDECAR_SUFFIX, DocumentMeta
+from taxonomy_assets.sources.metadata import RECORD_FIELDS, SIDECAR_SUFFIX, DocumentMeta
 
 TEXT_COLUMNS = ("unit", "text", "name")
-META_COLUMNS = {
-    "institution": "institution",
-    "parent": "parent",
-    "parent_hint": "parent",
-    "url": "url",
-    "language": "language",
-    "fetched_at": "fetched_at",
-}
 DELIMITERS = (",", "\t", ";", "|")
 PAYLOAD_SEPARATOR = " | "
 
@@ -76,7 +68,7 @@ class TableLayout:
                 f"{where}: no unit column; the header must name one of {', '.join(TEXT_COLUMNS)}, "
                 f"found {[name for name in names if name]}",
             )
-        meta_index = {key: names.index(column) for column, key in META_COLUMNS.items() if column in names}
+        meta_index = {key: names.index(column) for column, key in RECORD_FIELDS.items() if column in names}
         if "institution" not in meta_index and not meta.institution:
             raise DocumentError(
                 "missing_institution",
