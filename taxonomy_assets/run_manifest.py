@@ -131,6 +131,7 @@ def build_manifest(
     deps=["taxonomy_hierarchy"],
     group_name=ASSEMBLY_GROUP,
     kinds={"json"},
+    code_version=f"manifest.{MANIFEST_VERSION}",
     description="Run manifest: manifest.json built from the event log for every asset partition of the run.",
 )
 def run_manifest(

@@ -1,5 +1,8 @@
 """Crash safety: a failed write never replaces the previous artifact, and partial output is kept aside."""
 
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -56,3 +59,27 @@ def test_object_store_paths_write_through_fsspec() -> None:
     target = UPath("memory://taxonomy-test/runs/x/manifest.json")
     digest = atomic_write_bytes(target, b"{}")
     assert target.read_bytes() == b"{}" and len(digest) == 64
+
+
+WRITER = """
+import sys, time
+from upath import UPath
+from taxonomy_resources.atomic_files import atomic_writer
+with atomic_writer(UPath(sys.argv[1])) as handle:
+    handle.write(b"partial new content")
+    handle.flush()
+    print("writing", flush=True)
+    time.sleep(60)
+"""
+
+
+def test_killing_the_writer_mid_write_leaves_the_previous_artifact(tmp_path: Path) -> None:
+    target = tmp_path / "S2" / "L1" / "frequency.parquet"
+    atomic_write_bytes(UPath(target), b"previous complete artifact")
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(target)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    assert target.read_bytes() == b"previous complete artifact"
+    leftovers = [path.name for path in target.parent.iterdir() if path != target]
+    assert leftovers and all(name.startswith(".frequency.parquet.tmp-") for name in leftovers)
