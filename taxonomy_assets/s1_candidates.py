@@ -19,6 +19,7 @@ from taxonomy_assets.contracts import Candidate, ExtractedLabel, QuarantineEntry
 from taxonomy_assets.labelers import Extractor, LabelingError, map_in_order
 from taxonomy_assets.levels import Level, parent_level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
+from taxonomy_assets.rules.extract import RuleExtractor
 from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
 from taxonomy_resources.labeling import LabelingResource
 from taxonomy_resources.policy_resource import PolicyResource
@@ -130,7 +131,7 @@ def extract_candidates(
     ins={"records": AssetIn("s0_source_records")},
     group_name=EXTRACTION_GROUP,
     kinds={"python", "parquet"},
-    code_version=code_version("s1.1", "label", "extraction", "llm"),
+    code_version=code_version(f"s1.1-{RuleExtractor.name}", "label", "extraction", "llm"),
     description="S1 extraction + normalization: research-field candidates with parent anchors, per level.",
 )
 def s1_candidates(

@@ -26,6 +26,7 @@ from taxonomy_assets.labelers import LabelingError, Verifier, map_in_order
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
 from taxonomy_assets.policy.models import LevelThresholds
+from taxonomy_assets.rules.verify import RuleVerifier
 from taxonomy_resources.labeling import LabelingResource
 from taxonomy_resources.parquet_io_manager import ParquetArtifact
 from taxonomy_resources.policy_resource import PolicyResource
@@ -101,7 +102,7 @@ def duplicate_ids(concepts: list[Concept]) -> list[str]:
     ins={"frequency": AssetIn("s2_frequency_table")},
     group_name=CURATION_GROUP,
     kinds={"python", "parquet"},
-    code_version=code_version("s3.1", "verification", "label", "llm"),
+    code_version=code_version(f"s3.1-{RuleVerifier.name}", "verification", "label", "llm"),
     check_specs=[
         AssetCheckSpec(
             UNIQUE_IDS_CHECK,

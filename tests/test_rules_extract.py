@@ -253,6 +253,8 @@ def test_list_lead_in_is_level_aware(extractor: RuleExtractor) -> None:
         "www.cs.example.edu",
         "Important Dates",
         "Key dates",
+        "Program Chairs",
+        "Workshop Organizers",
     ],
 )
 def test_dates_deadlines_and_event_editions_are_dropped(extractor: RuleExtractor, text: str) -> None:
@@ -284,7 +286,7 @@ def test_duplicate_fields_in_one_record_are_merged(extractor: RuleExtractor) -> 
 
 
 def test_extractor_is_named_and_deterministic(extractor: RuleExtractor) -> None:
-    assert extractor.name == "rules@1"
+    assert extractor.name == "rules@2"
     text = "Department of Molecular, Cell and Developmental Biology"
     assert extractor.extract(text, "L1") == extractor.extract(text, "L1")
 
@@ -365,3 +367,17 @@ def test_acronyms_with_separators_expand_whole(extractor: RuleExtractor) -> None
 @pytest.mark.parametrize("text", ["ICML", "NeurIPS Workshop", "Organizing Committee", "Invited Talks"])
 def test_venues_and_event_roles_are_not_fields(extractor: RuleExtractor, text: str) -> None:
     assert extractor.extract(text, "L3") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Human–Computer Interaction (HCI)", ["human computer interaction"]),
+        ("Computer–Human Interaction", ["computer human interaction"]),
+        ("Physics–Astronomy", ["physics", "astronomy"]),
+    ],
+)
+def test_unspaced_en_dash_joins_a_compound_unless_it_ends_a_coordination(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text, "L2") == expected

@@ -17,12 +17,19 @@ _PRIVATE_USE = re.compile("[\ue000-\uf8ff]")
 _PROTECTED = re.compile("\ue000(\\d+)\ue001")
 _ALIAS = re.compile("\\s*\ue002(\\d+)\ue003")
 _PARENTHETICAL = re.compile(r"\s*\(([^()]*)\)")
+# Dashes separate when spaced, when em, or when an unspaced en dash ends a coordination
+# ('Otolaryngology–Head and Neck Surgery', 'Physics–Astronomy'; \ue000N\ue001 stands for a protected
+# phrase); otherwise an unspaced en dash joins a compound modifier ('Human–Computer Interaction').
 _SEPARATOR = re.compile(
-    r"\s*,\s*(?:(?:and|&|\+)\s+)?|\s*;\s*|\s*/\s*|\s+(?:and|&|\+)\s+|(?<=\S)\s*[–—]\s*(?=\S)", re.IGNORECASE
+    r"\s*,\s*(?:(?:and|&|\+)\s+)?|\s*;\s*|\s*/\s*|\s+(?:and|&|\+)\s+"
+    r"|(?<=\S)(?:\s+[–—]\s*|\s*[–—]\s+|—)(?=\S)"
+    r"|(?<=\w)–(?=(?:[\w'’-]+|\ue000\d+\ue001)(?:\s*(?:[,;&/(]|\band\b)|\s*$))",
+    re.IGNORECASE,
 )
 _ACRONYM = re.compile(r"[A-Za-z0-9][A-Za-z0-9&+./-]{0,11}")
 _STRAY = re.compile(r"[()\[\]{}]")
-_HYPHENATED = re.compile(r"(?<=\w)[-‐](?=\w)")
+# an unspaced hyphen or en dash joins a compound ('Human–Computer Interaction'); spaced dashes separate
+_HYPHENATED = re.compile(r"(?<=\w)[-‐‑–](?=\w)")
 _LEADING_AND = re.compile(r"^(?:and|&)\s+", re.IGNORECASE)
 
 

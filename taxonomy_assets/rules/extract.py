@@ -40,7 +40,7 @@ def _cased_like(target: str, surface: str) -> str:
 class RuleExtractor:
     """Deterministic rule extractor; `name` is recorded on every candidate (SPEC §5 `extractor`)."""
 
-    name: str = "rules@1"
+    name: str = "rules@2"
 
     def __init__(self, label: LabelPolicy, extraction: ExtractionPolicy) -> None:
         self._normalizer = LabelNormalizer(label)
