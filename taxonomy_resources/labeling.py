@@ -18,7 +18,7 @@ from taxonomy_assets.rules.extract import RuleExtractor
 from taxonomy_assets.rules.normalize import LabelNormalizer
 from taxonomy_assets.rules.verify import RuleVerifier
 from taxonomy_resources.chat_client import ChatJsonClient, ChatSettings
-from taxonomy_resources.llm_labelers import LlmExtractor, LlmVerifier
+from taxonomy_resources.llm_labelers import LlmExtractor, LlmVerifier, labeler_name
 from taxonomy_resources.prompt_library import load_prompt
 from taxonomy_resources.reply_cache import ReplyCache
 
@@ -93,15 +93,20 @@ class LabelingResource(ConfigurableResource):
         return {"labeler": labeler.name, **usage}
 
     def manifest_info(self, policy: Policy) -> dict[str, Any]:
-        """What the manifest records about labeling: provider, model, prompt versions and seed (no key)."""
+        """What the manifest records about labeling: provider, labeler versions, prompts, seed (no key)."""
         provider = self.resolved_provider(policy)
-        info: dict[str, Any] = {"provider": provider, "seed": policy.llm.seed, "prompt_versions": {}}
+        info: dict[str, Any] = {
+            "provider": provider,
+            "seed": policy.llm.seed,
+            "prompt_versions": {},
+            "extractor": RuleExtractor.name,
+            "verifier": RuleVerifier.name,
+        }
         if provider == "openai":
-            info["model"] = self.model or policy.llm.model
-            info["base_url"] = self.base_url or policy.llm.base_url
-            for key in (EXTRACT_PROMPT, VERIFY_PROMPT):
+            model = self.model or policy.llm.model
+            info.update(model=model, base_url=self.base_url or policy.llm.base_url)
+            for role, key in (("extractor", EXTRACT_PROMPT), ("verifier", VERIFY_PROMPT)):
                 prompt = load_prompt(key, Path(self.prompts_dir))
                 info["prompt_versions"][key] = {"version": prompt.version, "sha256": prompt.sha256}
-        else:
-            info["labelers"] = RuleExtractor.name
+                info[role] = labeler_name(model, prompt)
         return info

@@ -24,6 +24,11 @@ LEVEL_MEANINGS: dict[str, str] = {
 }
 
 
+def labeler_name(model: str, prompt: Prompt) -> str:
+    """`openai:<model>@<prompt key>.v<version>`, recorded on candidates, concepts and the manifest."""
+    return f"openai:{model}@{prompt.tag}"
+
+
 class _Reply(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -52,7 +57,7 @@ class LlmExtractor:
         self.max_concurrency = max_concurrency
         self.prompt = prompt
         self.normalizer = normalizer
-        self.name = f"openai:{client.settings.model}@{prompt.tag}"
+        self.name = labeler_name(client.settings.model, prompt)
 
     def extract(self, text: str, level: Level) -> list[ExtractedLabel]:
         variables = {
@@ -85,7 +90,7 @@ class LlmVerifier:
         self.max_concurrency = max_concurrency
         self.prompt = prompt
         self.rules = rules
-        self.name = f"openai:{client.settings.model}@{prompt.tag}"
+        self.name = labeler_name(client.settings.model, prompt)
 
     def verify(self, label: str, level: Level) -> Verdict:
         return self.rules.verify(label, level, judge=self._judge)
