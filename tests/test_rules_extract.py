@@ -381,3 +381,23 @@ def test_unspaced_en_dash_joins_a_compound_unless_it_ends_a_coordination(
     extractor: RuleExtractor, text: str, expected: list[str]
 ) -> None:
     assert keys(extractor, text, "L2") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Life Sciences Division", ["life sciences"]),
+        ("Public Health and Longevity Science", ["public health", "longevity science"]),
+        ("Power and Control Systems", ["power systems", "control systems"]),
+        ("Very Large Scale Integration", ["very large scale integration"]),
+    ],
+)
+def test_field_words_anchor_names_without_eponyms(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text, "L1") == expected
+
+
+@pytest.mark.parametrize("text", ["Lifelong Learning Centre", "Widener Libraries", "Departmental Staff"])
+def test_service_units_name_no_field_even_with_a_field_word(extractor: RuleExtractor, text: str) -> None:
+    assert keys(extractor, text, "L0") == []

@@ -151,7 +151,7 @@ def test_gate_leaves_single_words_undecided_for_a_replaceable_judge(verifier: Ru
 
 
 def test_verifier_is_named(verifier: RuleVerifier) -> None:
-    assert verifier.name == "rules@1"
+    assert verifier.name == "rules@2"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -165,3 +165,16 @@ def test_every_verdict_has_a_reason(verifier: RuleVerifier, label: str, level: L
 def test_topics_that_start_like_units_are_not_unit_names(verifier: RuleVerifier) -> None:
     assert verifier.verify("division of labor", "L3").passed
     assert verifier.verify("curriculum", "L1").passed
+
+
+def test_a_compound_is_as_narrow_as_its_head(verifier: RuleVerifier) -> None:
+    at_l0 = verifier.verify("surgical oncology", "L0")
+    assert not at_l0.passed and "narrow specialty" in at_l0.reason
+    assert verifier.verify("surgical oncology", "L1").passed
+    assert verifier.verify("public health", "L0").passed
+
+
+def test_short_labels_led_by_a_venue_name_are_venues(verifier: RuleVerifier) -> None:
+    verdict = verifier.verify("acm ccs", "L3")
+    assert not verdict.passed and "venue blocklist" in verdict.reason
+    assert verifier.verify("access control", "L3").passed

@@ -185,7 +185,10 @@ class Coordinator:
                 return True  # 'Women's and Gender Studies', 'Few-shot and zero-shot learning'
             return vocabulary.takes_shared_head(keys[0], head_key)
         # 'Latin American and Caribbean Studies' and 'Stem Cell and Regenerative Biology' share the head;
-        # 'Information Retrieval and Web Search' does not: 'Retrieval' is already a head noun.
+        # 'Information Retrieval and Web Search' does not: 'Retrieval' is already a head noun, and neither
+        # does 'Public Health and Longevity Science': a part ending in a field word is a field already.
+        if keys[-1] in vocabulary.known_fields:
+            return False
         return all(
             vocabulary.is_modifier_word(key) for key in keys[:-1]
         ) and vocabulary.ends_compound_modifier(keys[-1])

@@ -183,9 +183,15 @@ class UnitNameReader:
         words = self.strip_boilerplate(text).split()
         start = len(words)
         for index in range(len(words) - 1, -1, -1):
+            key = word_key(words[index])
             if self._is_field_word(words[index]):
                 start = index
-            elif word_key(words[index]) not in _CONNECTORS:
+            elif index == start - 1 and key in self._vocabulary.non_field_words and key not in _CONNECTORS:
+                # 'Lifelong Learning Centre': an organisational word is no eponym; keep it so the
+                # no-field checks see the whole 'lifelong learning'
+                start = index
+                break
+            elif key not in _CONNECTORS:
                 break
         if start > 0 and word_key(words[start - 1]) in _CONNECTORS:
             # 'University of Michigan Medical': the words right after 'of' name the place.

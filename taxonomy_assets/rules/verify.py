@@ -25,7 +25,7 @@ def _levels_text(levels: list[Level]) -> str:
 class RuleVerifier:
     """Gates in SPEC order: structure, venue blocklist (L3), generic tokens, allowlist."""
 
-    name: str = "rules@1"
+    name: str = "rules@2"
 
     def __init__(self, verification: VerificationPolicy, label: LabelPolicy) -> None:
         self._policy = verification
@@ -104,6 +104,15 @@ class RuleVerifier:
             return verdict
         normalized = self._normalizer.normalize(label)
         if len(normalized.split()) > 1:
+            head = normalized.split()[-1]
+            kind, levels = self._lexicon_class(head)
+            if kind == "narrow specialty" and level not in levels:
+                # 'radiation oncology' is as narrow as 'oncology': a compound is no broader than its head
+                reason = (
+                    f"'{normalized}' is headed by '{head}', a narrow specialty that fits "
+                    f"{_levels_text(levels)}, not {level}"
+                )
+                return Verdict(passed=False, gates=gates, reason=reason, method="rule")
             reason = f"'{normalized}' has several words and passed every rule gate; no single-word check"
             return Verdict(passed=True, gates=gates, reason=reason, method="bypass")
         judged = (judge or self.judge_single_token)(label, level)
@@ -164,6 +173,10 @@ class RuleVerifier:
         event_words = [phrase for phrase in self._venue_words if f" {phrase} " in padded]
         if event_words:
             return f"'{' '.join(tokens)}' names an event ('{min(event_words)}'), not a research topic"
+        if len(tokens) <= 3 and tokens[0] in self._venues:
+            # 'usenix security', 'acm ccs': a short label led by a venue name is that venue
+            blocklist = "/".join(self._policy.venue_levels)
+            return f"'{' '.join(tokens)}' is led by '{tokens[0]}' from the {blocklist} venue blocklist"
         return ""
 
     def _allowed_character(self, ch: str) -> bool:
