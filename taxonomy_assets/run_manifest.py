@@ -155,14 +155,13 @@ def run_manifest(
         except ValueError:
             return ""
 
-    pin = json.loads(run_folder.policy_pin_path.read_text()) if run_folder.policy_pin_path.exists() else {}
     pinned = policy.pinned(context.run.run_id)
     policy_info = {
         "version": pinned.version,
         "hash": pinned.hash,
-        "environment": pin.get("environment"),
-        "pinned_by_dagster_run": pin.get("dagster_run_id"),
-        "repinned": bool(pin.get("repinned")),
+        "environment": pinned.environment,
+        "pinned_by_dagster_run": pinned.pinned_by,
+        "repinned": pinned.repinned,
     }
     manifest = build_manifest(
         run_folder.run_id,

@@ -28,6 +28,11 @@ class PinnedPolicy(BaseModel):
     hash: str
     state: PinState
     environment: str
+    pinned_by: str = Field(description="Dagster run that wrote the snapshot in use.")
+
+    @property
+    def repinned(self) -> bool:
+        return self.state == "repinned"
 
     @property
     def version(self) -> str:
@@ -62,6 +67,7 @@ class PolicyResource(ConfigurableResource):
                 hash=policy_hash(policy),
                 state=state,
                 environment=str(pin.get("environment", self.environment)),
+                pinned_by=str(pin.get("dagster_run_id", "")),
             )
         policy = self.fresh()
         digest = policy_hash(policy)
@@ -80,4 +86,5 @@ class PolicyResource(ConfigurableResource):
             hash=digest,
             state="repinned" if repinned else "pinned",
             environment=self.environment,
+            pinned_by=dagster_run_id,
         )
