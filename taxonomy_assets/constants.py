@@ -10,4 +10,14 @@ PARQUET_IO_MANAGER = "parquet_io_manager"
 RUN_FOLDER_TAG = "taxonomy/run_folder"
 PARTITION_TAG = "dagster/partition"
 
-PER_LEVEL_ASSETS = ("s0_source_records", "s1_candidates", "s2_frequency_table", "s3_verified_concepts")
+# Resume phases of `taxonomy pipeline run --resume-phase`, in graph order; each per-level phase names the
+# first per-level asset it re-materializes (hierarchy: none, only assembly).
+PHASES = ("S0", "S1", "S2", "S3", "consolidation", "hierarchy")
+
+PER_LEVEL_ASSETS = (
+    "s0_source_records",
+    "s1_candidates",
+    "s2_frequency_table",
+    "s3_verified_concepts",
+    "consolidated_concepts",
+)

@@ -54,10 +54,13 @@ class Candidate(Contract):
     level: Level
     label: str
     normalized: str
+    concept_key: str = Field(
+        description="Canonical key of the concept (plural, spelling, synonyms folded); S2 groups on it."
+    )
     aliases: list[str]
     parent_anchor: str
     parent_anchor_labels: list[str] = Field(
-        description="Labels of the parent level read from the parent hint; the hierarchy matches these."
+        description="Concept keys of the parent level read from the parent hint; the hierarchy matches these."
     )
     record_id: str
     institution: str
@@ -68,9 +71,14 @@ class Candidate(Contract):
 
 
 class FrequencyRow(Contract):
-    """S2 row: support of one normalized label at one level, kept or dropped with the reason."""
+    """S2 row: support of one concept (canonical key) at one level, kept or dropped with the reason.
+
+    `normalized` is the spelling most institutions use; `variants` lists every normalized spelling
+    folded into the key with its record count.
+    """
 
     level: Level
+    concept_key: str
     normalized: str
     label: str
     inst_count: int
@@ -78,6 +86,11 @@ class FrequencyRow(Contract):
     weight: float
     institutions: list[str]
     parent_anchors: dict[str, int]
+    parent_anchor_groups: dict[str, int] = Field(
+        description="Parent readings as recorded ('arts | sciences') -> distinct institutions; a reading "
+        "with one label is an unambiguous vote for that parent."
+    )
+    variants: dict[str, int]
     aliases: list[str]
     record_ids: list[str]
     snippets: list[str]
@@ -98,14 +111,17 @@ class Verdict(Contract):
 
 
 class Concept(Contract):
-    """S3 row: a verified (or rejected) concept with a stable id."""
+    """S3 row: a verified (or rejected) concept with a stable id; consolidation fills the merge fields."""
 
     concept_id: str
     level: Level
+    concept_key: str
     normalized: str
     label: str
     aliases: list[str]
+    variants: dict[str, int]
     parent_anchors: dict[str, int]
+    parent_anchor_groups: dict[str, int]
     inst_count: int
     src_count: int
     weight: float
@@ -115,10 +131,28 @@ class Concept(Contract):
     min_institutions: int
     min_src_count: int
     verification_method: VerificationMethod
+    institutions: list[str] = Field(default_factory=list)
+    merged_from: list[str] = Field(
+        default_factory=list, description="Concept keys consolidation merged into this one."
+    )
+    merge_reasons: list[str] = Field(default_factory=list, description="Why, one per `merged_from` entry.")
+    split_from: str = Field("", description="Concept key this concept was split from by parent context.")
 
     @staticmethod
-    def make_id(level: str, normalized: str) -> str:
-        return stable_id(level, normalized)
+    def make_id(level: str, concept_key: str) -> str:
+        return stable_id(level, concept_key)
+
+
+class ConceptMerge(Contract):
+    """One consolidation decision: a concept merged into another, or split off by its parent context."""
+
+    level: Level
+    kind: Literal["spelling", "merge", "split"]
+    source_key: str
+    source_label: str
+    target_key: str
+    target_label: str
+    reason: str
 
 
 class HierarchyNode(Contract):
@@ -130,6 +164,7 @@ class HierarchyNode(Contract):
     parent_id: str | None
     path: list[str]
     parent_alternatives: list[str] = Field(default_factory=list)
+    parent_basis: str = Field("", description="Why this parent was chosen (meaning, votes, support).")
 
 
 class HierarchyEdge(Contract):
@@ -140,6 +175,7 @@ class HierarchyEdge(Contract):
     child_level: Level
     kind: Literal["primary", "cross_listed"]
     support: int
+    basis: str = ""
 
 
 class Orphan(Contract):

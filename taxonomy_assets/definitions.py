@@ -9,6 +9,7 @@ import os
 
 from dagster import Definitions, EnvVar
 
+from taxonomy_assets.consolidated_concepts import consolidated_concepts
 from taxonomy_assets.constants import PARQUET_IO_MANAGER, S0_IO_MANAGER
 from taxonomy_assets.jobs import assembly_job, everything_job, levels_job, manifest_job
 from taxonomy_assets.run_manifest import run_manifest
@@ -55,6 +56,7 @@ ASSETS = [
     s1_candidates,
     s2_frequency_table,
     s3_verified_concepts,
+    consolidated_concepts,
     taxonomy_hierarchy,
     run_manifest,
 ]

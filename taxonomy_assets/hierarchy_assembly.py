@@ -1,16 +1,18 @@
 """Pure hierarchy assembly and invariants (SPEC §7), free of Dagster and of file formats.
 
-Each L1-L3 concept's parent is chosen among the previous level's nodes by matching its parent anchors
-against their labels and aliases; the anchor with the strongest distinct-institution support wins
-(ties: shorter label, then lexicographic) and the others are kept as alternatives.
+Each L1-L3 concept's parent is chosen among the previous level's nodes whose concept keys (or merged
+keys, or aliases) its parent anchors name; `parent_choice` ranks them by meaning, unambiguous votes and
+support, and the basis and alternatives are recorded on the node and edge.
 """
 
 import collections
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from taxonomy_assets.concepts.families import FieldFamilies
 from taxonomy_assets.contracts import Concept, HierarchyEdge, HierarchyNode, Orphan
 from taxonomy_assets.levels import LEVELS, Level, level_index
+from taxonomy_assets.parent_choice import ParentChooser, ParentIndex
 from taxonomy_assets.policy.models import HierarchyPolicy
 
 PLACEHOLDER_PREFIX = "placeholder::"
@@ -42,25 +44,6 @@ class InvariantResult:
         return self.violations == 0
 
 
-def _parent_index(
-    nodes: list[HierarchyNode], concepts: Mapping[str, Concept], normalize: Callable[[str], str]
-) -> dict[str, HierarchyNode]:
-    """normalized label or alias -> node; labels win over aliases, ambiguous aliases are left out."""
-    index = {node.label: node for node in nodes}
-    alias_targets: dict[str, set[str]] = collections.defaultdict(set)
-    for node in nodes:
-        concept = concepts.get(node.concept_id)
-        for alias in concept.aliases if concept else []:
-            key = normalize(alias)
-            if key and key not in index:
-                alias_targets[key].add(node.concept_id)
-    by_id = {node.concept_id: node for node in nodes}
-    for key, targets in alias_targets.items():
-        if len(targets) == 1:
-            index[key] = by_id[next(iter(targets))]
-    return index
-
-
 def _placeholder_chain(level: Level, nodes: dict[str, HierarchyNode], assembly: Assembly) -> HierarchyNode:
     """The placeholder node at `level`, created with its own placeholder ancestors on first use."""
     concept_id = f"{PLACEHOLDER_PREFIX}{level}"
@@ -87,21 +70,31 @@ def _placeholder_chain(level: Level, nodes: dict[str, HierarchyNode], assembly: 
 
 
 def assemble_hierarchy(
-    concepts_by_level: Mapping[Level, list[Concept]], policy: HierarchyPolicy, normalize: Callable[[str], str]
+    concepts_by_level: Mapping[Level, list[Concept]],
+    policy: HierarchyPolicy,
+    key: Callable[[str, Level], str],
+    families: FieldFamilies,
 ) -> Assembly:
-    """Build the tree level by level from passed concepts; orphans follow the policy's strategy."""
+    """Build the tree level by level from passed concepts; orphans follow the policy's strategy.
+
+    `key` is the concept keyer (normalized label, level) -> concept key, used to read parent aliases.
+    """
     assembly = Assembly()
     nodes: dict[str, HierarchyNode] = {}
     concepts = {c.concept_id: c for level in LEVELS for c in concepts_by_level.get(level, [])}
     exceptions = set(policy.multi_parent_exceptions)
+    chooser = ParentChooser(families)
     previous: list[HierarchyNode] = []
     for level in LEVELS:
         current: list[HierarchyNode] = []
-        passed = sorted((c for c in concepts_by_level.get(level, []) if c.passed), key=lambda c: c.normalized)
-        index = _parent_index(previous, concepts, normalize) if level != "L0" else {}
-        by_id = {node.concept_id: node for node in previous}
+        passed = sorted(
+            (c for c in concepts_by_level.get(level, []) if c.passed),
+            key=lambda c: (c.normalized, c.concept_id),
+        )
+        up = LEVELS[level_index(level) - 1] if level != "L0" else level
+        index = ParentIndex(previous, concepts, key, up) if level != "L0" else None
         for concept in passed:
-            if level == "L0":
+            if index is None:
                 node = HierarchyNode(
                     concept_id=concept.concept_id,
                     level=level,
@@ -110,50 +103,57 @@ def assemble_hierarchy(
                     path=[concept.normalized],
                 )
             else:
-                support: dict[str, int] = {}
-                for anchor, count in concept.parent_anchors.items():
-                    parent = index.get(anchor)
-                    if parent is not None:
-                        support[parent.concept_id] = max(support.get(parent.concept_id, 0), count)
-                ranked = sorted(
-                    support, key=lambda pid: (-support[pid], len(by_id[pid].label), by_id[pid].label)
+                choice = chooser.choose(concept, index)
+                parent_node, alternatives, support, basis = (
+                    choice.parent,
+                    choice.alternatives,
+                    choice.support,
+                    choice.basis,
                 )
-                if ranked:
-                    parent_node = by_id[ranked[0]]
-                elif policy.orphan_strategy == "placeholder":
-                    parent_node = _placeholder_chain(LEVELS[level_index(level) - 1], nodes, assembly)
-                    ranked = [parent_node.concept_id]
-                    support[parent_node.concept_id] = 0
-                else:
-                    assembly.orphans.append(
-                        Orphan(
-                            concept_id=concept.concept_id,
-                            level=level,
-                            label=concept.normalized,
-                            reason="no parent anchor matches a concept of the level above"
-                            if concept.parent_anchors
-                            else "record carried no parent anchor",
-                            anchors=sorted(concept.parent_anchors),
+                if parent_node is None:
+                    if policy.orphan_strategy == "placeholder":
+                        parent_node = _placeholder_chain(up, nodes, assembly)
+                        basis = f"placeholder: {choice.orphan_reason}"
+                    else:
+                        assembly.orphans.append(
+                            Orphan(
+                                concept_id=concept.concept_id,
+                                level=level,
+                                label=concept.normalized,
+                                reason=choice.orphan_reason,
+                                anchors=sorted(concept.parent_anchors),
+                            )
                         )
-                    )
-                    continue
+                        continue
                 node = HierarchyNode(
                     concept_id=concept.concept_id,
                     level=level,
                     label=concept.normalized,
                     parent_id=parent_node.concept_id,
                     path=[*parent_node.path, concept.normalized],
-                    parent_alternatives=[by_id[pid].label for pid in ranked[1:] if pid in by_id],
+                    parent_alternatives=[candidate.node.label for candidate in alternatives],
+                    parent_basis=basis,
                 )
-                cross = ranked[1:] if concept.normalized in exceptions else []
-                for rank, parent_id in enumerate([ranked[0], *cross]):
+                cross = alternatives if concept.normalized in exceptions else []
+                assembly.edges.append(
+                    HierarchyEdge(
+                        parent_id=parent_node.concept_id,
+                        child_id=concept.concept_id,
+                        child_level=level,
+                        kind="primary",
+                        support=support,
+                        basis=basis,
+                    )
+                )
+                for candidate in cross:
                     assembly.edges.append(
                         HierarchyEdge(
-                            parent_id=parent_id,
+                            parent_id=candidate.node.concept_id,
                             child_id=concept.concept_id,
                             child_level=level,
-                            kind="primary" if rank == 0 else "cross_listed",
-                            support=support[parent_id],
+                            kind="cross_listed",
+                            support=candidate.support,
+                            basis=f"policy multi-parent exception; {candidate.describe()}",
                         )
                     )
             nodes[node.concept_id] = node

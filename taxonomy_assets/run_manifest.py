@@ -38,6 +38,7 @@ ARTIFACT_KEYS = {
     "preview",
     "summary",
     "write_seconds",
+    "merges_table",
 }
 POLICY_KEYS = {"policy_version", "policy_hash", "policy_pin"}
 

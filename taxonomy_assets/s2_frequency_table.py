@@ -1,11 +1,14 @@
-"""S2 frequency filtering: cross-institution support of each normalized label, in DuckDB (SPEC §6 S2).
+"""S2 frequency filtering: cross-institution support of each concept, in DuckDB (SPEC §6 S2).
 
-Institutions are resolved first (policy aliases, campus vs system; an unknown-institution placeholder
-never counts). `src_count` counts distinct (institution, text fingerprint) pairs, so a page mirrored
-under two URLs counts once. Every value reaches DuckDB as a parameter or a registered table.
+Rows are grouped by canonical concept key, so 'databases' and 'database' support one concept; the label
+shown is the spelling most institutions use. Institutions are resolved first (policy aliases, campus vs
+system; at venue levels editions of one venue count once; an unknown-institution placeholder never
+counts). `src_count` counts distinct (institution, text fingerprint) pairs, so a page mirrored under two
+URLs counts once. Every value reaches DuckDB as a parameter or a registered table.
 """
 
 import collections
+import re
 import time
 
 import duckdb
@@ -35,35 +38,50 @@ SAMPLE_SNIPPETS = 3
 THRESHOLD_CHECK = "kept_rows_meet_level_threshold"
 
 FREQUENCY_SQL = """
-WITH keyed AS (
-    SELECT c.*, lower(regexp_replace(trim(c.institution), '\\s+', ' ', 'g')) AS raw_key
-    FROM candidates AS c
+WITH resolved AS (
+    SELECT c.*, k.inst_key, k.inst_name
+    FROM candidates AS c JOIN institution_keys AS k USING (institution)
 ),
-resolved AS (
-    SELECT k.*,
-           CASE WHEN k.raw_key = '' OR k.raw_key = lower($unknown) THEN NULL
-                ELSE coalesce(m.canonical_key, k.raw_key) END AS inst_key,
-           coalesce(m.canonical, trim(k.institution)) AS inst_name
-    FROM keyed AS k LEFT JOIN institution_map AS m ON m.alias_key = k.raw_key
+variant_counts AS (
+    SELECT concept_key, normalized, count(DISTINCT inst_key) AS insts, count(*) AS n
+    FROM resolved GROUP BY concept_key, normalized
+),
+best_normalized AS (
+    SELECT concept_key,
+           first(normalized ORDER BY insts DESC, n DESC, length(normalized), normalized) AS normalized,
+           map_from_entries(list((normalized, n) ORDER BY normalized)) AS variants
+    FROM variant_counts GROUP BY concept_key
 ),
 label_counts AS (
-    SELECT normalized, label, count(*) AS n FROM resolved GROUP BY normalized, label
+    SELECT concept_key, normalized, label, count(*) AS n FROM resolved GROUP BY concept_key, normalized, label
 ),
 best_label AS (
-    SELECT normalized, first(label ORDER BY n DESC, label) AS label FROM label_counts GROUP BY normalized
+    SELECT l.concept_key, first(l.label ORDER BY l.n DESC, l.label) AS label
+    FROM label_counts AS l JOIN best_normalized AS b USING (concept_key, normalized)
+    GROUP BY l.concept_key
 ),
 anchor_support AS (
-    SELECT normalized, anchor, count(DISTINCT inst_key) AS n
-    FROM (SELECT normalized, inst_key, unnest(parent_anchor_labels) AS anchor
+    SELECT concept_key, anchor, count(DISTINCT inst_key) AS n
+    FROM (SELECT concept_key, inst_key, unnest(parent_anchor_labels) AS anchor
           FROM resolved WHERE inst_key IS NOT NULL)
-    GROUP BY normalized, anchor
+    GROUP BY concept_key, anchor
 ),
 anchor_maps AS (
-    SELECT normalized, map_from_entries(list((anchor, n) ORDER BY anchor)) AS parent_anchors
-    FROM anchor_support GROUP BY normalized
+    SELECT concept_key, map_from_entries(list((anchor, n) ORDER BY anchor)) AS parent_anchors
+    FROM anchor_support GROUP BY concept_key
+),
+group_support AS (
+    SELECT concept_key, array_to_string(list_sort(list_distinct(parent_anchor_labels)), ' | ') AS reading,
+           count(DISTINCT inst_key) AS n
+    FROM resolved WHERE inst_key IS NOT NULL AND len(parent_anchor_labels) > 0
+    GROUP BY concept_key, reading
+),
+group_maps AS (
+    SELECT concept_key, map_from_entries(list((reading, n) ORDER BY reading)) AS parent_anchor_groups
+    FROM group_support GROUP BY concept_key
 ),
 support AS (
-    SELECT normalized,
+    SELECT concept_key,
            count(DISTINCT inst_key) AS inst_count,
            count(DISTINCT CASE WHEN inst_key IS NOT NULL THEN inst_key || chr(31) || text_key END)
                AS src_count,
@@ -71,21 +89,24 @@ support AS (
            list_sort(list_distinct(flatten(list(aliases)) || list(label))) AS aliases,
            list_sort(list_distinct(list(record_id)))[1:$sample_ids] AS record_ids,
            list_sort(list_distinct(list(snippet)))[1:$sample_snippets] AS snippets
-    FROM resolved GROUP BY normalized
+    FROM resolved GROUP BY concept_key
 )
-SELECT s.normalized, b.label, s.inst_count, s.src_count,
+SELECT s.concept_key, b.normalized, l.label, s.inst_count, s.src_count,
        round($inst_weight * s.inst_count + $src_weight * ln(1 + s.src_count), 6) AS weight,
-       s.institutions, coalesce(a.parent_anchors, MAP {}) AS parent_anchors, s.aliases, s.record_ids,
-       s.snippets,
+       s.institutions, coalesce(a.parent_anchors, MAP {}) AS parent_anchors,
+       coalesce(g.parent_anchor_groups, MAP {}) AS parent_anchor_groups, b.variants,
+       s.aliases, s.record_ids, s.snippets,
        s.inst_count >= $min_inst AND s.src_count >= $min_src AS kept,
        CASE WHEN s.inst_count < $min_inst
                  THEN format('below_min_institutions: {} < {}', s.inst_count, $min_inst)
             WHEN s.src_count < $min_src
                  THEN format('below_min_src_count: {} < {}', s.src_count, $min_src)
             ELSE '' END AS drop_reason
-FROM support AS s JOIN best_label AS b USING (normalized)
-LEFT JOIN anchor_maps AS a USING (normalized)
-ORDER BY s.normalized
+FROM support AS s JOIN best_normalized AS b USING (concept_key)
+JOIN best_label AS l USING (concept_key)
+LEFT JOIN anchor_maps AS a USING (concept_key)
+LEFT JOIN group_maps AS g USING (concept_key)
+ORDER BY s.concept_key
 """
 
 
@@ -93,28 +114,56 @@ def _key(name: str) -> str:
     return " ".join(name.split()).lower()
 
 
-def institution_map(policy: InstitutionPolicy) -> pa.Table:
-    """alias key -> canonical key and display name, from policy aliases and (optionally) campus->system."""
-    rows: dict[str, tuple[str, str]] = {}
-    if not policy.count_campuses_separately:
-        for system, campuses in policy.systems.items():
-            for campus in campuses:
-                rows[_key(campus)] = (_key(system), system)
-    for alias, canonical in policy.aliases.items():
-        target = rows.get(_key(canonical), (_key(canonical), canonical))
-        rows[_key(alias)] = target
-        rows.setdefault(_key(canonical), target)
-    keys = sorted(rows)
-    return pa.table(
-        {
-            "alias_key": keys,
-            "canonical_key": [rows[k][0] for k in keys],
-            "canonical": [rows[k][1] for k in keys],
-        },
-        schema=pa.schema(
-            [("alias_key", pa.string()), ("canonical_key", pa.string()), ("canonical", pa.string())]
-        ),
-    )
+class InstitutionResolver:
+    """Institution identity before counting (SPEC §6 S2): policy aliases, campus vs system, and at venue
+    levels the venue behind an edition ('NeurIPS 2025' and 'NeurIPS 2026' are one venue)."""
+
+    def __init__(self, policy: InstitutionPolicy, level: Level) -> None:
+        self._unknown = _key(policy.unknown_placeholder)
+        self._map: dict[str, tuple[str, str]] = {}
+        if not policy.count_campuses_separately:
+            for system, campuses in policy.systems.items():
+                for campus in campuses:
+                    self._map[_key(campus)] = (_key(system), system)
+        for alias, canonical in policy.aliases.items():
+            target = self._map.get(_key(canonical), (_key(canonical), canonical))
+            self._map[_key(alias)] = target
+            self._map.setdefault(_key(canonical), target)
+        venues = policy.venues
+        self._editions = (
+            [re.compile(pattern, re.IGNORECASE) for pattern in venues.edition_patterns]
+            if level in venues.levels
+            else []
+        )
+
+    def resolve(self, institution: str) -> tuple[str | None, str]:
+        """(identity key or None when unknown, display name)."""
+        name = " ".join(institution.split())
+        key = _key(name)
+        if not key or key == self._unknown:
+            return None, name
+        if key in self._map:
+            return self._map[key]
+        if self._editions:
+            venue = name
+            for pattern in self._editions:
+                venue = pattern.sub(" ", venue)
+            venue = " ".join(venue.split()).strip(" -_'’") or name
+            return self._map.get(_key(venue), (_key(venue), venue))
+        return key, name
+
+    def table(self, institutions: list[str]) -> pa.Table:
+        resolved = [self.resolve(name) for name in institutions]
+        return pa.table(
+            {
+                "institution": institutions,
+                "inst_key": [key for key, _ in resolved],
+                "inst_name": [name for _, name in resolved],
+            },
+            schema=pa.schema(
+                [("institution", pa.string()), ("inst_key", pa.string()), ("inst_name", pa.string())]
+            ),
+        )
 
 
 def compute_frequency_table(
@@ -123,9 +172,11 @@ def compute_frequency_table(
     """Group candidates by normalized label and decide keep/drop with the level's thresholds."""
     with duckdb.connect() as connection:
         candidates.duckdb_relation(connection).create_view("candidates")
-        connection.register("institution_map", institution_map(institutions))
+        names = [
+            row[0] for row in connection.execute("SELECT DISTINCT institution FROM candidates").fetchall()
+        ]
+        connection.register("institution_keys", InstitutionResolver(institutions, level).table(sorted(names)))
         params = {
-            "unknown": institutions.unknown_placeholder,
             "sample_ids": SAMPLE_RECORD_IDS,
             "sample_snippets": SAMPLE_SNIPPETS,
             "inst_weight": thresholds.institution_weight,
@@ -155,7 +206,7 @@ def threshold_violations(rows: list[FrequencyRow], thresholds: LevelThresholds) 
     ins={"candidates": AssetIn("s1_candidates")},
     group_name=CURATION_GROUP,
     kinds={"duckdb", "parquet"},
-    code_version=code_version("s2.1", "levels", "institutions"),
+    code_version=code_version("s2.2", "levels", "institutions"),
     check_specs=[
         AssetCheckSpec(
             THRESHOLD_CHECK,

@@ -71,12 +71,15 @@ def verify_concepts(
         )
         concepts.append(
             Concept(
-                concept_id=Concept.make_id(level, row.normalized),
+                concept_id=Concept.make_id(level, row.concept_key),
                 level=level,
+                concept_key=row.concept_key,
                 normalized=row.normalized,
                 label=row.label,
                 aliases=row.aliases,
+                variants=row.variants,
                 parent_anchors=row.parent_anchors,
+                parent_anchor_groups=row.parent_anchor_groups,
                 inst_count=row.inst_count,
                 src_count=row.src_count,
                 weight=row.weight,
@@ -86,9 +89,10 @@ def verify_concepts(
                 min_institutions=thresholds.min_institutions,
                 min_src_count=thresholds.min_src_count,
                 verification_method=verdict.method,
+                institutions=row.institutions,
             )
         )
-    return sorted(concepts, key=lambda concept: concept.normalized)
+    return sorted(concepts, key=lambda concept: concept.concept_key)
 
 
 def duplicate_ids(concepts: list[Concept]) -> list[str]:
@@ -102,7 +106,7 @@ def duplicate_ids(concepts: list[Concept]) -> list[str]:
     ins={"frequency": AssetIn("s2_frequency_table")},
     group_name=CURATION_GROUP,
     kinds={"python", "parquet"},
-    code_version=code_version(f"s3.1-{RuleVerifier.name}", "verification", "label", "llm"),
+    code_version=code_version(f"s3.2-{RuleVerifier.name}", "verification", "label", "llm"),
     check_specs=[
         AssetCheckSpec(
             UNIQUE_IDS_CHECK,

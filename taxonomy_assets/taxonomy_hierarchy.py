@@ -18,6 +18,7 @@ from dagster import (
 )
 
 from taxonomy_assets.code_versions import code_version
+from taxonomy_assets.concepts import ConceptKeyer, FieldFamilies
 from taxonomy_assets.constants import ASSEMBLY_GROUP
 from taxonomy_assets.contracts import Concept, QuarantineEntry
 from taxonomy_assets.hierarchy_assembly import INVARIANTS, assemble_hierarchy, check_invariants
@@ -33,11 +34,11 @@ HIERARCHY_IO_MANAGER = "hierarchy_io_manager"
 
 
 @asset(
-    ins={"concepts": AssetIn("s3_verified_concepts")},
+    ins={"concepts": AssetIn("consolidated_concepts")},
     io_manager_key=HIERARCHY_IO_MANAGER,
     group_name=ASSEMBLY_GROUP,
     kinds={"python", "duckdb", "parquet"},
-    code_version=code_version("hierarchy.1", "hierarchy", "label"),
+    code_version=code_version("hierarchy.2", "hierarchy", "label", "concepts"),
     check_specs=[
         AssetCheckSpec(name, asset="taxonomy_hierarchy", description=description, blocking=True)
         for name, description in INVARIANTS.items()
@@ -53,8 +54,12 @@ def taxonomy_hierarchy(
     pinned = policy.pinned(context.run.run_id)
     started = time.perf_counter()
     by_level = {level: list(concepts[level].iter_rows(Concept)) for level in LEVELS}
-    normalizer = LabelNormalizer(pinned.policy.label)
-    assembly = assemble_hierarchy(by_level, pinned.policy.hierarchy, normalizer.normalize)
+    normalize = LabelNormalizer(pinned.policy.label).normalize
+    keyer = ConceptKeyer(pinned.policy.concepts, pinned.policy.label)
+    families = FieldFamilies(pinned.policy.hierarchy.families, keyer.fold)
+    assembly = assemble_hierarchy(
+        by_level, pinned.policy.hierarchy, lambda text, level: keyer.key(normalize(text), level), families
+    )
     invariants = check_invariants(assembly.nodes)
     with QuarantineLog(run_folder.quarantine_path("hierarchy", "orphans")) as quarantine:
         for orphan in assembly.orphans:

@@ -24,6 +24,7 @@ ARTIFACT_FILES: dict[str, tuple[str, str]] = {
     "s1_candidates": ("S1", "candidates.parquet"),
     "s2_frequency_table": ("S2", "frequency.parquet"),
     "s3_verified_concepts": ("S3", "concepts.parquet"),
+    "consolidated_concepts": ("consolidated", "concepts.parquet"),
 }
 
 

@@ -1,8 +1,22 @@
-"""Hierarchy assembly: parent choice, aliases, orphans by policy, and invariants that catch broken trees."""
+"""Hierarchy assembly: parents by meaning, aliases, orphans by policy, invariants that catch broken trees."""
 
+from functools import cache
+
+from taxonomy_assets.concepts import ConceptKeyer, FieldFamilies
 from taxonomy_assets.contracts import Concept, HierarchyNode
-from taxonomy_assets.hierarchy_assembly import assemble_hierarchy, check_invariants
+from taxonomy_assets.hierarchy_assembly import Assembly, assemble_hierarchy, check_invariants
+from taxonomy_assets.parent_choice import SELF_PARENT_REASON
+from taxonomy_assets.policy import load_policy
 from taxonomy_assets.policy.models import HierarchyPolicy
+from taxonomy_assets.project_paths import POLICIES_DIR
+from taxonomy_assets.rules.normalize import LabelNormalizer
+
+
+@cache
+def _tools() -> tuple[ConceptKeyer, FieldFamilies, LabelNormalizer]:
+    policy = load_policy(POLICIES_DIR)
+    keyer = ConceptKeyer(policy.concepts, policy.label)
+    return keyer, FieldFamilies(policy.hierarchy.families, keyer.fold), LabelNormalizer(policy.label)
 
 
 def concept(
@@ -11,14 +25,20 @@ def concept(
     anchors: dict[str, int] | None = None,
     aliases: list[str] | None = None,
     passed: bool = True,
+    groups: dict[str, int] | None = None,
 ) -> Concept:
+    keyer = _tools()[0]
+    key = keyer.key(label, level)
     return Concept(
-        concept_id=Concept.make_id(level, label),
+        concept_id=Concept.make_id(level, key),
         level=level,
+        concept_key=key,
         normalized=label,
         label=label,
         aliases=aliases or [],
-        parent_anchors=anchors or {},
+        variants={label: 1},
+        parent_anchors={keyer.key(anchor, "L0"): count for anchor, count in (anchors or {}).items()},
+        parent_anchor_groups=groups or {},
         inst_count=2,
         src_count=2,
         weight=1.0,
@@ -31,13 +51,23 @@ def concept(
     )
 
 
-def lower(text: str) -> str:
-    return text.lower().strip()
+def assemble(levels: dict[str, list[Concept]], policy: HierarchyPolicy | None = None) -> Assembly:
+    keyer, families, normalizer = _tools()
+    return assemble_hierarchy(
+        levels,
+        policy or HierarchyPolicy(),
+        lambda text, level: keyer.key(normalizer.normalize(text), level),
+        families,
+    )
 
 
 def tree(**extra: list[Concept]) -> dict[str, list[Concept]]:
     levels = {
-        "L0": [concept("L0", "engineering"), concept("L0", "arts", aliases=["Arts and Sciences"])],
+        "L0": [
+            concept("L0", "engineering"),
+            concept("L0", "arts", aliases=["Arts and Sciences"]),
+            concept("L0", "sciences"),
+        ],
         "L1": [
             concept("L1", "computer science", {"engineering": 3, "arts": 3}),
             concept("L1", "history", {"arts and sciences": 2}),
@@ -50,14 +80,16 @@ def tree(**extra: list[Concept]) -> dict[str, list[Concept]]:
     return levels
 
 
-def test_parent_is_strongest_anchor_with_ties_to_shorter_label() -> None:
-    assembly = assemble_hierarchy(tree(), HierarchyPolicy(), lower)
+def test_parent_fits_the_child_by_meaning_before_support() -> None:
+    assembly = assemble(tree())
     nodes = {node.label: node for node in assembly.nodes}
-    assert nodes["computer science"].path == ["arts", "computer science"]
-    assert nodes["computer science"].parent_alternatives == ["engineering"]
+    # computing is housed by engineering units; arts houses no computing: meaning wins over the tie
+    assert nodes["computer science"].path == ["engineering", "computer science"]
+    assert nodes["computer science"].parent_alternatives == ["arts"]
+    assert nodes["computer science"].parent_basis.startswith("meaning:")
     assert nodes["history"].path == ["arts", "history"]  # matched through an alias
     assert nodes["federated learning"].path == [
-        "arts",
+        "engineering",
         "computer science",
         "machine learning",
         "federated learning",
@@ -65,16 +97,70 @@ def test_parent_is_strongest_anchor_with_ties_to_shorter_label() -> None:
     assert all(result.passed for result in check_invariants(assembly.nodes))
 
 
+def test_split_parent_unit_sends_each_field_to_the_parent_of_its_family() -> None:
+    split = {"arts": 2, "sciences": 2}
+    levels = tree(
+        L1=[
+            concept("L1", "astrophysics", split, groups={"arts | science": 2}),
+            concept("L1", "english", split, groups={"arts | science": 2}),
+            concept("L1", "cell biology", split, groups={"arts | science": 2}),
+        ]
+    )
+    nodes = {node.label: node for node in assemble(levels).nodes}
+    assert nodes["astrophysics"].path == ["sciences", "astrophysics"]
+    assert nodes["cell biology"].path == ["sciences", "cell biology"]
+    assert nodes["english"].path == ["arts", "english"]
+
+
+def test_unambiguous_votes_break_ties_that_meaning_and_support_cannot() -> None:
+    # 'area studies' belongs to no family in the lexicon; two institutions hang it under 'science' alone
+    levels = tree(
+        L1=[
+            concept(
+                "L1", "area studies", {"arts": 3, "sciences": 3}, groups={"arts | science": 1, "science": 2}
+            )
+        ]
+    )
+    node = {node.label: node for node in assemble(levels).nodes}["area studies"]
+    assert node.path == ["sciences", "area studies"]
+    assert node.parent_basis == "2 institution(s) hang it under 'sciences' alone"
+
+
+def test_primary_family_outranks_a_secondary_one() -> None:
+    # psychology is a social science first (arts houses it) and a life science second (sciences)
+    levels = tree(L1=[concept("L1", "psychology", {"arts": 3, "sciences": 3}, groups={"science": 2})])
+    node = {node.label: node for node in assemble(levels).nodes}["psychology"]
+    assert node.path == ["arts", "psychology"]
+    assert "primary family" in node.parent_basis
+
+
+def test_a_concept_is_never_its_own_parent() -> None:
+    levels = tree(
+        L0=[concept("L0", "statistics")],
+        L1=[
+            concept("L1", "statistics", {"statistics": 2, "sciences": 1}),
+            concept("L1", "engineering", {"engineering": 1}),
+        ],
+    )
+    assembly = assemble(levels)
+    nodes = {node.label: node for node in assembly.nodes if node.level == "L1"}
+    assert nodes["statistics"].path == ["sciences", "statistics"]
+    assert "engineering" not in nodes
+    assert [(orphan.label, orphan.reason) for orphan in assembly.orphans] == [
+        ("engineering", SELF_PARENT_REASON)
+    ]
+
+
 def test_orphans_are_quarantined_with_their_descendants() -> None:
     levels = tree(L2=[concept("L2", "optics", {"physics": 2})], L3=[concept("L3", "lasers", {"optics": 3})])
-    assembly = assemble_hierarchy(levels, HierarchyPolicy(orphan_strategy="quarantine"), lower)
+    assembly = assemble(levels, HierarchyPolicy(orphan_strategy="quarantine"))
     assert {orphan.label for orphan in assembly.orphans} == {"optics", "lasers"}
     assert "optics" not in {node.label for node in assembly.nodes}
 
 
 def test_placeholder_strategy_keeps_orphans_under_a_placeholder_chain() -> None:
     levels = tree(L2=[concept("L2", "optics", {"physics": 2})])
-    assembly = assemble_hierarchy(levels, HierarchyPolicy(orphan_strategy="placeholder"), lower)
+    assembly = assemble(levels, HierarchyPolicy(orphan_strategy="placeholder"))
     nodes = {node.label: node for node in assembly.nodes}
     assert nodes["optics"].path == ["placeholder::L0", "placeholder::L1", "optics"]
     assert all(result.passed for result in check_invariants(assembly.nodes))
@@ -82,16 +168,16 @@ def test_placeholder_strategy_keeps_orphans_under_a_placeholder_chain() -> None:
 
 def test_multi_parent_exception_adds_cross_listed_edges() -> None:
     policy = HierarchyPolicy(multi_parent_exceptions=["computer science"])
-    assembly = assemble_hierarchy(tree(), policy, lower)
+    assembly = assemble(tree(), policy)
     kinds = sorted(
-        edge.kind for edge in assembly.edges if edge.child_id == Concept.make_id("L1", "computer science")
+        edge.kind for edge in assembly.edges if edge.child_id == concept("L1", "computer science").concept_id
     )
     assert kinds == ["cross_listed", "primary"]
 
 
 def test_rejected_concepts_are_not_nodes() -> None:
     levels = tree(L1=[concept("L1", "administration", {"engineering": 5}, passed=False)])
-    assembly = assemble_hierarchy(levels, HierarchyPolicy(), lower)
+    assembly = assemble(levels)
     assert "administration" not in {node.label for node in assembly.nodes}
 
 

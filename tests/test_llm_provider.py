@@ -11,7 +11,7 @@ import pytest
 from taxonomy_assets.contracts import FrequencyRow, SourceRecord
 from taxonomy_assets.labelers import LabelingError
 from taxonomy_assets.policy import Policy, load_policy
-from taxonomy_assets.s1_candidates import S1Counters, extract_candidates
+from taxonomy_assets.s1_candidates import ConceptReading, S1Counters, extract_candidates
 from taxonomy_assets.s3_verified_concepts import verify_concepts
 from taxonomy_resources.labeling import LabelingResource
 from tests.chat_completions_server import Action, ChatCompletionsServer
@@ -70,7 +70,8 @@ def test_invalid_twice_quarantines_only_that_record(server, policy, tmp_path) ->
         for index, text in enumerate(["School of Law", "School of Nursing"])
     ]
     quarantined, counters = [], S1Counters()
-    candidates = list(extract_candidates(records, "L0", extractor, quarantined.append, counters))
+    reading = ConceptReading.from_policy(load_policy(PROJECT_ROOT / "policies"))
+    candidates = list(extract_candidates(records, "L0", extractor, quarantined.append, counters, reading))
     assert [c.normalized for c in candidates] == ["nursing"]
     assert [(q.reason, q.record_id) for q in quarantined] == [("invalid_llm_reply", "0")]
     assert counters.quarantined == 1 and extractor.client.usage.gave_up == 1
@@ -196,6 +197,7 @@ def test_a_label_the_verifier_gives_up_on_stays_visible_as_rejected(server, poli
     def row(normalized: str) -> FrequencyRow:
         return FrequencyRow(
             level="L1",
+            concept_key=normalized,
             normalized=normalized,
             label=normalized,
             inst_count=2,
@@ -203,6 +205,8 @@ def test_a_label_the_verifier_gives_up_on_stays_visible_as_rejected(server, poli
             weight=2.3,
             institutions=["A", "B"],
             parent_anchors={},
+            parent_anchor_groups={},
+            variants={normalized: 1},
             aliases=[],
             record_ids=[],
             snippets=[],
@@ -239,7 +243,8 @@ def test_concurrent_requests_keep_record_order(server, policy, tmp_path) -> None
         extractor = labeling(server, tmp_path / chosen.llm.max_concurrent_requests.__str__()).extractor(
             chosen
         )
-        rows = extract_candidates(records, "L1", extractor, lambda entry: None, S1Counters())
+        reading = ConceptReading.from_policy(chosen)
+        rows = extract_candidates(records, "L1", extractor, lambda entry: None, S1Counters(), reading)
         return [(row.record_id, row.normalized) for row in rows]
 
     assert run(parallel) == run(policy)

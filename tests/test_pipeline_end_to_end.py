@@ -18,7 +18,12 @@ from taxonomy_assets.definitions import defs
 from taxonomy_assets.levels import LEVELS
 from tests.conftest import VOLATILE_FILES, CliWorld, artifact_files, fingerprint, read_manifest, sha256
 
-STAGE_FILES = {"S1": "candidates.parquet", "S2": "frequency.parquet", "S3": "concepts.parquet"}
+STAGE_FILES = {
+    "S1": "candidates.parquet",
+    "S2": "frequency.parquet",
+    "S3": "concepts.parquet",
+    "consolidated": "concepts.parquet",
+}
 HIERARCHY_FILES = {
     "nodes.parquet",
     "edges.parquet",
@@ -103,9 +108,14 @@ def test_resume_from_s2_leaves_s0_s1_untouched(cli_world: CliWorld, baseline: di
     assert upstream and all(after_files[name] == before_files[name] for name in upstream)
     for asset in ("s0_source_records", "s1_candidates"):
         assert _run_ids(after, asset) == _run_ids(before, asset)
-    for asset in ("s2_frequency_table", "s3_verified_concepts", "taxonomy_hierarchy"):
+    for asset in (
+        "s2_frequency_table",
+        "s3_verified_concepts",
+        "consolidated_concepts",
+        "taxonomy_hierarchy",
+    ):
         assert set(_run_ids(after, asset).values()).isdisjoint(_run_ids(before, asset).values())
-    downstream = [name for name in before_files if name.startswith(("S2/", "S3/"))]
+    downstream = [name for name in before_files if name.startswith(("S2/", "S3/", "consolidated/"))]
     assert all(after_files[name][0] == before_files[name][0] for name in downstream)
 
 
@@ -137,6 +147,7 @@ def test_selecting_s2_and_downstream_rematerializes_only_those(cli_world: CliWor
     assert materialized == {
         ("s2_frequency_table", "L2"),
         ("s3_verified_concepts", "L2"),
+        ("consolidated_concepts", "L2"),
         ("taxonomy_hierarchy", None),
         ("run_manifest", None),
     }
@@ -144,7 +155,8 @@ def test_selecting_s2_and_downstream_rematerializes_only_those(cli_world: CliWor
     untouched = [
         name
         for name in before_files
-        if name.startswith(("S0/", "S1/")) or (name.startswith(("S2/", "S3/")) and "/L2/" not in name)
+        if name.startswith(("S0/", "S1/"))
+        or (name.startswith(("S2/", "S3/", "consolidated/")) and "/L2/" not in name)
     ]
     assert all(after_files[name] == before_files[name] for name in untouched)
     after = read_manifest(folder)
@@ -167,7 +179,9 @@ def test_backfilling_one_level_touches_only_that_level(cli_world: CliWorld, base
             lvl: before_ids[lvl] for lvl in ("L0", "L2", "L3")
         }
     other_levels = [
-        name for name in before_files if name.startswith(("S0/", "S1/", "S2/", "S3/")) and "/L1/" not in name
+        name
+        for name in before_files
+        if name.startswith(("S0/", "S1/", "S2/", "S3/", "consolidated/")) and "/L1/" not in name
     ]
     assert other_levels and all(after_files[name] == before_files[name] for name in other_levels)
     level_one = [name for name in before_files if "/L1/" in name]

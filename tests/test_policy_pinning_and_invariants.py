@@ -50,7 +50,7 @@ def test_broken_tree_fails_blocking_checks_and_keeps_the_previous_hierarchy(
     folder = cli_world.folder("tamper")
     shutil.copytree(cli_world.folder("base"), folder)
     (folder / "manifest.json").unlink()
-    concepts_path = folder / "S3" / "L2" / "concepts.parquet"
+    concepts_path = folder / "consolidated" / "L2" / "concepts.parquet"
     original = concepts_path.read_bytes()
     table = pq.read_table(concepts_path)
     first_passed = table.filter(pa.compute.equal(table["passed"], True)).slice(0, 1)

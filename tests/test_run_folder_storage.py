@@ -6,6 +6,7 @@ import pytest
 from dagster import DagsterInstance, materialize
 from upath import UPath
 
+from taxonomy_assets.constants import PER_LEVEL_ASSETS
 from taxonomy_assets.definitions import ASSETS, build_resources
 from taxonomy_assets.levels import LEVELS
 from taxonomy_resources.labeling import LabelingResource
@@ -14,7 +15,7 @@ from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 from tests.conftest import SAMPLE_SOURCES
 
-PER_LEVEL = ["s0_source_records", "s1_candidates", "s2_frequency_table", "s3_verified_concepts"]
+PER_LEVEL = list(PER_LEVEL_ASSETS)
 
 
 def resources(output_root: str, run_id: str) -> dict[str, object]:

@@ -20,6 +20,7 @@ def candidate(
         level="L2",
         label=label or normalized.title(),
         normalized=normalized,
+        concept_key=normalized,
         aliases=[],
         parent_anchor="",
         parent_anchor_labels=anchors or [],

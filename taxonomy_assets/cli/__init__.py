@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 import click
 
+from taxonomy_assets.constants import PHASES
 from taxonomy_assets.levels import LEVELS
 from taxonomy_assets.policy import PolicyError, load_policy, policy_hash
 from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT
@@ -141,7 +142,7 @@ def pipeline() -> None:
 )
 @click.option(
     "--resume-phase",
-    type=click.Choice(["S0", "S1", "S2", "S3", "hierarchy"]),
+    type=click.Choice(list(PHASES)),
     default="S0",
     show_default=True,
     help="First stage to re-materialize; earlier artifacts are reused.",

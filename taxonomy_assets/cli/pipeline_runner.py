@@ -15,9 +15,7 @@ from typing import Any
 from dagster import AssetKey, DagsterEventType, DagsterInstance, execute_job, reconstructable
 
 from taxonomy_assets.cli import job_targets
-from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, RUN_FOLDER_TAG
-
-PHASES = ("S0", "S1", "S2", "S3", "hierarchy")
+from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, PHASES, RUN_FOLDER_TAG
 
 
 def assets_for_phase(phase: str) -> list[str]:

@@ -7,6 +7,12 @@ from pydantic import Field, model_validator
 
 from taxonomy_assets.levels import LEVELS, Level
 from taxonomy_assets.policy.base import StrictModel
+from taxonomy_assets.policy.concept_sections import (
+    ConceptPolicy,
+    ConsolidationPolicy,
+    FamilyLexicon,
+    VenuePolicy,
+)
 from taxonomy_assets.policy.text_sections import ExtractionPolicy, LabelPolicy, VerificationPolicy
 
 
@@ -87,6 +93,7 @@ class InstitutionPolicy(StrictModel):
     )
     count_campuses_separately: bool = True
     unknown_placeholder: str = "__unknown__"
+    venues: VenuePolicy = Field(default_factory=VenuePolicy, description="Venue levels and edition folding.")
 
 
 class HierarchyPolicy(StrictModel):
@@ -98,6 +105,9 @@ class HierarchyPolicy(StrictModel):
         default_factory=list, description="Normalized labels allowed to keep every resolved parent."
     )
     preview_nodes: int = Field(40, ge=1, description="Lines of the tree shown in the UI preview.")
+    families: FamilyLexicon = Field(
+        default_factory=FamilyLexicon, description="Discipline families: parents are chosen by meaning first."
+    )
 
 
 class LlmPolicy(StrictModel):
@@ -127,6 +137,8 @@ class Policy(StrictModel):
     verification: VerificationPolicy
     hierarchy: HierarchyPolicy
     llm: LlmPolicy
+    concepts: ConceptPolicy = Field(default_factory=ConceptPolicy)
+    consolidation: ConsolidationPolicy = Field(default_factory=ConsolidationPolicy)
 
     @model_validator(mode="after")
     def _every_level_has_thresholds(self) -> "Policy":

@@ -92,6 +92,39 @@ class CoordinationPolicy(StrictModel):
         default_factory=dict,
         description="Case-sensitive acronym -> expansion, applied to whole conjuncts only.",
     )
+    forward_blockers: list[str] = Field(
+        default_factory=list,
+        description="Modifiers that make a fixed compound with their own head and never move forward: "
+        "'Applied Science and Engineering' is not applied engineering.",
+    )
+    compound_heads: list[str] = Field(
+        default_factory=list,
+        description="Two- or three-word heads shared as a whole: 'Offline and model-based reinforcement "
+        "learning' -> offline reinforcement learning.",
+    )
+    combining_forms: list[str] = Field(
+        default_factory=list,
+        description="Prefixes written joined to a word: 'Micro- and Nanosystems' -> microsystems.",
+    )
+    inverted_gerunds: list[str] = Field(
+        default_factory=list,
+        description="Activities listed before their objects: 'Mining sequences, streams and graphs' -> "
+        "sequence mining, stream mining, graph mining.",
+    )
+    no_share_heads: list[str] = Field(
+        default_factory=list,
+        description="Heads of a list item whose first words are not shared onward: 'In-context learning and "
+        "prompting' keeps prompting alone.",
+    )
+    process_suffixes: list[str] = Field(
+        default_factory=list,
+        description="Endings of nouns naming an activity ('optimization', 'tracking'); two of a kind share "
+        "first words: 'Query processing and optimization' -> query optimization.",
+    )
+    quality_suffixes: list[str] = Field(
+        default_factory=list,
+        description="Endings of nouns naming a property ('privacy', 'security', 'robustness').",
+    )
 
 
 class ExtractionPolicy(StrictModel):
@@ -125,6 +158,20 @@ class ExtractionPolicy(StrictModel):
         default_factory=list,
         description="Heads that name no field when only organisational words modify them "
         "('Continuing Education', 'Professional Studies'); alone they still name a field.",
+    )
+    institution_generic_words: list[str] = Field(
+        default_factory=list,
+        description="Words of institution names that do not identify one ('university', 'institute', 'of'); "
+        "the other words are stripped from that institution's unit names ('Berkeley Law' -> Law).",
+    )
+    institution_name_levels: list[Level] = Field(
+        default_factory=lambda: ["L0", "L1"],
+        description="Levels whose records are unit names of the institution.",
+    )
+    administrative_heads: list[str] = Field(
+        default_factory=list,
+        description="Nouns that make any phrase they head an office or service, not a field: "
+        "'Engineering Admissions', 'Building Services'.",
     )
     venue_names: list[str] = Field(
         default_factory=list,

@@ -54,6 +54,7 @@ class RuleExtractor:
         self._rewrites = {normalize(key): value for key, value in extraction.head_rewrites.items()}
         self._no_field_units = frozenset(normalize(unit) for unit in extraction.no_field_units)
         self._venues = frozenset(word_key(venue) for venue in extraction.venue_names)
+        self._list_levels = frozenset(extraction.list_item_levels)
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "RuleExtractor":
@@ -62,24 +63,41 @@ class RuleExtractor:
     def extract(self, text: str, level: Level) -> list[ExtractedLabel]:
         """Fields named by `text`, in order of appearance; [] when it names none."""
         found: dict[str, tuple[str, set[str]]] = {}
+        list_item = level in self._list_levels
         for item in self._items.items(text, level):
             for phrase in self._units.field_phrases(item):
-                if self._normalizer.normalize(phrase) in self._no_field_units:
+                if not list_item and self._normalizer.normalize(phrase) in self._no_field_units:
                     continue
-                for conjunct in self._coordinator.conjuncts(phrase):
-                    self._add(conjunct, found)
+                conjuncts = self._coordinator.conjuncts(phrase, list_item=list_item)
+                if (
+                    not list_item
+                    and len(conjuncts) > 1
+                    and any(self._is_administrative(c) for c in conjuncts)
+                ):
+                    # 'Finance and Human Resources', 'Facilities and Operations': a unit name that joins an
+                    # office to something else is an office; only multi-word fields survive in it
+                    conjuncts = [c for c in conjuncts if len(c.words) > 1 and not self._is_administrative(c)]
+                for conjunct in conjuncts:
+                    self._add(conjunct, found, list_item)
         return [
             ExtractedLabel(label=label, normalized=normalized, aliases=sorted(aliases))
             for normalized, (label, aliases) in found.items()
         ]
 
-    def _add(self, conjunct: Conjunct, found: dict[str, tuple[str, set[str]]]) -> None:
+    def _is_administrative(self, conjunct: Conjunct) -> bool:
+        """Names no field: organisational words only, or headed by an administrative noun
+        ('Engineering Admissions', 'IT Support Services', 'Industry Partnerships')."""
+        keys = [word_key(word) for word in conjunct.words]
+        return self._vocabulary.names_no_field(keys) or self._vocabulary.has_administrative_head(keys)
+
+    def _add(self, conjunct: Conjunct, found: dict[str, tuple[str, set[str]]], list_item: bool) -> None:
         surface = conjunct.surface
         word_keys = [word_key(word) for word in conjunct.words]
-        if self._vocabulary.names_no_field(word_keys) or all(key in self._venues for key in word_keys):
+        if self._is_administrative(conjunct) or all(key in self._venues for key in word_keys):
             return
         normalized = self._normalizer.normalize(surface)
-        if not normalized or normalized in self._no_field_units or not any(ch.isalpha() for ch in normalized):
+        no_field = not list_item and normalized in self._no_field_units
+        if not normalized or no_field or not any(ch.isalpha() for ch in normalized):
             return
         label = _recase(surface)
         rewrite = self._rewrites.get(normalized)

@@ -12,6 +12,12 @@ from taxonomy_assets.levels import Level
 from taxonomy_assets.policy.text_sections import ExtractionPolicy
 
 _SPACE = re.compile(r"[ \t\r\f\v]+")
+# '(e.g., variational inference, causal inference)': examples inside an item are topics of their own.
+_EXAMPLES = re.compile(
+    r"\s*\(\s*(?:e\.?\s?g\.?|i\.?\s?e\.?|for example|for instance|such as|including|incl\.|like)\s*[,:]?\s*"
+    r"([^()]+)\)",
+    re.IGNORECASE,
+)
 _QUOTES = str.maketrans({"“": '"', "”": '"', "‘": "'", "’": "'", "\u00a0": " "})
 
 
@@ -38,6 +44,7 @@ class RecordItems:
         text = clean_text(text)
         if level in self._list_levels:
             text = self._strip_intro(text)
+            text = _EXAMPLES.sub(lambda match: "\n" + match.group(1).strip(" ,;.") + "\n", text)
             pieces = self._separator.split(text)
         else:
             pieces = [text.replace("\n", " | ")]  # lines of one name are segments, most specific last

@@ -198,7 +198,11 @@ class UnitNameReader:
             while start < len(words) - 1 and not self._is_field_anchor(word_key(words[start])):
                 start += 1
         words = words[start:]
-        if len(words) == 1 and not self._is_field_anchor(word_key(words[0])):
+        if (
+            len(words) == 1
+            and words[0] not in self._acronyms
+            and not self._is_field_anchor(word_key(words[0]))
+        ):
             return ""
         return " ".join(words)
 

@@ -39,12 +39,25 @@ class FieldVocabulary:
         self.adjectives = _keys(coordination.adjectives)
         self.non_field_words = _keys(extraction.non_field_words)
         self.non_field_heads = _keys(extraction.non_field_heads)
+        self.administrative_heads = _keys(extraction.administrative_heads)
         self.rewrite_keys = _keys(key for key in extraction.head_rewrites if " " not in key)
         self._adjective_suffixes = tuple(sorted(coordination.adjective_suffixes, key=len, reverse=True))
         self._field_suffixes = tuple(sorted(coordination.field_suffixes, key=len, reverse=True))
         self._compound_suffixes = tuple(
             sorted(coordination.compound_modifier_suffixes, key=len, reverse=True)
         )
+        self.broad_fields = _keys(extraction.fields.broad)
+        self.forward_blockers = _keys(coordination.forward_blockers)
+        self.compound_heads = frozenset(
+            " ".join(word_key(word) for word in head.split()) for head in coordination.compound_heads
+        )
+        self.combining_forms = tuple(
+            sorted((form.lower() for form in coordination.combining_forms), key=len, reverse=True)
+        )
+        self._no_share_heads = _keys(coordination.no_share_heads)
+        self.inverted_gerunds = _keys(coordination.inverted_gerunds)
+        self._process_suffixes = tuple(sorted(coordination.process_suffixes, key=len, reverse=True))
+        self._quality_suffixes = tuple(sorted(coordination.quality_suffixes, key=len, reverse=True))
 
     @staticmethod
     def _has_suffix(key: str, suffixes: tuple[str, ...]) -> bool:
@@ -87,6 +100,11 @@ class FieldVocabulary:
             words = words[:-1]
         return all(key in self.non_field_words for key in words)
 
+    def has_administrative_head(self, keys: Iterable[str]) -> bool:
+        """The last word is an administrative noun: the phrase names an office or a service."""
+        words = [key for key in keys if key]
+        return bool(words) and words[-1] in self.administrative_heads and words[-1] not in self.known_fields
+
     def takes_shared_head(self, key: str, head: str) -> bool:
         """Whether a one-word conjunct before '... head' is a modifier of that head."""
         if key in self.modifier_nouns:
@@ -121,3 +139,45 @@ class FieldVocabulary:
     @staticmethod
     def _is_plural(key: str) -> bool:
         return len(key) > 3 and key.endswith("s") and not key.endswith(("ss", "us", "is"))
+
+    def takes_list_head(self, key: str, head: str, compound: bool) -> bool:
+        """In a topic list, whether a one-word conjunct shares the head of the item after it: nouns do
+        ('GPU and accelerator scheduling', 'Stream and complex event processing'), gerunds name their
+        own activity ('Crowdsourcing and human computation'), and a noun that already names a field takes
+        only a compound head ('Diffusion and flow-based generative models')."""
+        if key in self.modifier_nouns or key in self.adjectives or self.is_adjective_like(key):
+            return True
+        if key in self.known_fields or key in self.shared_heads:
+            return False
+        if key.endswith("ing") and len(key) > 5:
+            return False
+        if self.has_field_suffix(key):
+            return compound
+        return True
+
+    def _kind(self, key: str) -> str:
+        if self._has_suffix(key, self._process_suffixes):
+            return "process"
+        if self._has_suffix(key, self._quality_suffixes):
+            return "quality"
+        if self._is_plural(key):
+            return "plural"
+        return ""
+
+    def continues(self, head: str, word: str) -> bool:
+        """Whether a one-word list item after 'X head' means 'X word': two activities ('processing',
+        'optimization'), two properties ('privacy', 'security') or two plurals ('attacks', 'defenses');
+        an activity and an unknown noun ('synthesis', 'repair'). Modifiers, broad fields and class heads
+        ('learning', 'systems') never continue."""
+        if head in self._no_share_heads or not word or word == head:
+            return False
+        if word in self.modifier_nouns or word in self.adjectives or word in self.broad_fields:
+            return False
+        if self.is_adjective_like(word) and not self._kind(word):
+            return False
+        head_kind, word_kind = self._kind(head), self._kind(word)
+        if head_kind and head_kind == word_kind:
+            return head_kind != "plural" or word not in self.known_fields
+        if word in self.known_fields:
+            return False
+        return (head_kind == "process" and not word_kind) or (word_kind == "process" and not head_kind)
