@@ -117,7 +117,7 @@ def test_second_run_is_served_from_the_disk_cache(server, policy, tmp_path) -> N
 
 def test_verifier_asks_the_model_only_for_single_tokens(server, policy, tmp_path) -> None:
     verifier = labeling(server, tmp_path).verifier(policy)
-    assert verifier.verify("machine learning", "L2").method == "bypass"
+    assert verifier.verify("machine learning", "L2").method == "rule"
     assert verifier.verify("department", "L0").method == "rule"
     judged = verifier.verify("urology", "L0")
     assert (judged.passed, judged.method) == (False, "llm") and judged.reason.startswith("test-model:")
@@ -218,7 +218,7 @@ def test_a_label_the_verifier_gives_up_on_stays_visible_as_rejected(server, poli
     assert by_label["urology"].passed is False
     assert by_label["urology"].reasons[1].startswith("verification failed: invalid_llm_reply")
     assert (
-        by_label["machine learning"].passed and by_label["machine learning"].verification_method == "bypass"
+        by_label["machine learning"].passed and by_label["machine learning"].verification_method == "rule"
     )
     assert [(entry.stage, entry.reason, entry.payload) for entry in quarantined] == [
         ("S3", "invalid_llm_reply", "urology")

@@ -12,6 +12,7 @@ from taxonomy_assets.policy.text_sections import ExtractionPolicy, LabelPolicy
 from taxonomy_assets.rules.coordination import Conjunct, Coordinator
 from taxonomy_assets.rules.items import RecordItems
 from taxonomy_assets.rules.normalize import LabelNormalizer
+from taxonomy_assets.rules.translation import UnitNameTranslator
 from taxonomy_assets.rules.units import UnitNameReader
 from taxonomy_assets.rules.vocabulary import FieldVocabulary, word_key
 
@@ -54,6 +55,7 @@ class RuleExtractor:
         self._rewrites = {normalize(key): value for key, value in extraction.head_rewrites.items()}
         self._no_field_units = frozenset(normalize(unit) for unit in extraction.no_field_units)
         self._venues = frozenset(word_key(venue) for venue in extraction.venue_names)
+        self._translator = UnitNameTranslator(extraction.translation)
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "RuleExtractor":
@@ -62,14 +64,16 @@ class RuleExtractor:
     def extract(self, text: str, level: Level) -> list[ExtractedLabel]:
         """Fields named by `text`, in order of appearance; [] when it names none."""
         found: dict[str, tuple[str, set[str]]] = {}
-        for item in self._items.items(text, level):
+        english = self._translator.read(text).text  # raises LabelingError for an unreadable language
+        for item in self._items.items(english, level):
             for phrase in self._units.field_phrases(item):
                 if self._normalizer.normalize(phrase) in self._no_field_units:
                     continue
                 for conjunct in self._coordinator.conjuncts(phrase):
                     self._add(conjunct, found)
+        original = {text.strip()} if english != text else set()
         return [
-            ExtractedLabel(label=label, normalized=normalized, aliases=sorted(aliases))
+            ExtractedLabel(label=label, normalized=normalized, aliases=sorted(aliases | original))
             for normalized, (label, aliases) in found.items()
         ]
 
