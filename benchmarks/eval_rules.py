@@ -1,84 +1,147 @@
-"""Score the rule extractor (S1) and rule verifier (S3) on the labelled dev sets and time them.
+"""Score the rule extractor (S1) and rule verifier (S3) on every labelled dev set and time them.
 
-Usage: python benchmarks/eval_rules.py [EVAL_DIR] [--repeat N]
-EVAL_DIR defaults to ../shared/eval relative to the repository root. Prints micro P/R/F1 (S1),
-accuracy (S3), per-level scores, every miss, and throughput in items per second.
+Usage: python benchmarks/eval_rules.py [EVAL_DIR] [--repeat N] [--markdown] [--misses]
+EVAL_DIR defaults to ../shared/eval relative to the repository root. For each S1 file: micro P/R/F1 and
+exact match per level, plus the non-English rows; for each S3 file: accuracy per level. --markdown prints
+the tables as in the README; --misses lists every miss; throughput is items per second.
 """
 
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO_ROOT))
 
+from taxonomy_assets.concepts.reading import RecordReader  # noqa: E402
 from taxonomy_assets.policy import load_policy  # noqa: E402
 from taxonomy_assets.rules import RuleExtractor, RuleVerifier  # noqa: E402
 from taxonomy_assets.rules.scoring import (  # noqa: E402
-    S1_DEV_FILE,
-    S3_DEV_FILE,
+    EXTRACTION_FILES,
+    VERIFICATION_FILES,
     ExtractionScore,
     VerificationScore,
+    non_english_rows,
     read_jsonl,
     score_extraction,
     score_verification,
 )
+from taxonomy_assets.rules.translation import UnitNameTranslator  # noqa: E402
 
 DEFAULT_EVAL_DIR = REPO_ROOT.parent / "shared" / "eval"
 
 
-def _report_extraction(score: ExtractionScore) -> None:
-    total = score.total
-    print(f"S1 extraction: rows={score.rows} P={total.precision:.3f} R={total.recall:.3f} F1={total.f1:.3f}")
+def _extraction_rows(name: str, score: ExtractionScore) -> list[list[str]]:
+    rows = []
     for level in sorted(score.per_level):
         counts = score.per_level[level]
-        print(f"  {level}: P={counts.precision:.3f} R={counts.recall:.3f} F1={counts.f1:.3f}")
-    for miss in score.misses:
-        print(f"  MISS {miss.level} {miss.text!r}: predicted {miss.predicted} gold {miss.gold}")
-
-
-def _report_verification(score: VerificationScore) -> None:
-    print(f"S3 verification: rows={score.rows} accuracy={score.accuracy:.3f}")
-    for level in sorted(score.per_level):
-        print(f"  {level}: accuracy={score.level_accuracy(level):.3f}")
-    for miss in score.misses:
-        print(
-            f"  MISS {miss.level} {miss.label!r}: expected passed={miss.expected}; rule said: {miss.reason}"
+        rows.append(
+            [
+                name,
+                level,
+                str(score.exact[level][1]),
+                f"{counts.precision:.3f}",
+                f"{counts.recall:.3f}",
+                f"{counts.f1:.3f}",
+                f"{score.exact_match(level):.3f}",
+            ]
         )
+    return rows
 
 
-def _throughput(label: str, items: int, repeat: int, run: object) -> None:
+def _verification_rows(name: str, score: VerificationScore) -> list[list[str]]:
+    return [
+        [name, level, str(score.per_level[level][1]), f"{score.level_accuracy(level):.3f}"]
+        for level in sorted(score.per_level)
+    ]
+
+
+def _table(header: list[str], rows: list[list[str]], markdown: bool) -> None:
+    if markdown:
+        print("| " + " | ".join(header) + " |")
+        print("|" + "|".join(" --- " for _ in header) + "|")
+        for row in rows:
+            print("| " + " | ".join(row) + " |")
+    else:
+        widths = [max(len(cell) for cell in column) for column in zip(header, *rows, strict=True)]
+        for row in [header, *rows]:
+            print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)))
+    print()
+
+
+def _throughput(label: str, items: int, repeat: int, run: Callable[[], Any]) -> None:
     start = time.perf_counter()
     for _ in range(repeat):
-        run()  # type: ignore[operator]
+        run()
     elapsed = time.perf_counter() - start
     total = items * repeat
     print(f"{label} throughput: {total / elapsed:,.0f} items/s ({total} items in {elapsed:.2f}s)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("eval_dir", nargs="?", type=Path, default=DEFAULT_EVAL_DIR)
-    parser.add_argument("--repeat", type=int, default=50, help="Passes over each set for the timing.")
+    parser.add_argument("--repeat", type=int, default=20, help="Passes over each set for the timing.")
+    parser.add_argument("--markdown", action="store_true", help="Print the tables as Markdown.")
+    parser.add_argument("--misses", action="store_true", help="List every miss with the rules' reason.")
     args = parser.parse_args(argv)
-    s1_path, s3_path = args.eval_dir / S1_DEV_FILE, args.eval_dir / S3_DEV_FILE
-    if not s1_path.is_file() or not s3_path.is_file():
-        print(f"eval sets not found: expected {s1_path} and {s3_path}", file=sys.stderr)
+    present = [name for name in (*EXTRACTION_FILES, *VERIFICATION_FILES) if (args.eval_dir / name).is_file()]
+    if not present:
+        print(f"eval sets not found in {args.eval_dir}", file=sys.stderr)
         return 2
 
     policy = load_policy(REPO_ROOT / "policies")
-    extractor, verifier = RuleExtractor.from_policy(policy), RuleVerifier.from_policy(policy)
-    s1_rows, s3_rows = read_jsonl(s1_path), read_jsonl(s3_path)
+    # S1 reads a record the way the pipeline does: rules, then the parent unit's context (`parent` rows)
+    extractor = RecordReader(RuleExtractor.from_policy(policy), policy)
+    verifier = RuleVerifier.from_policy(policy)
+    foreign = non_english_rows(UnitNameTranslator(policy.extraction.translation))
+    extraction: list[list[str]] = []
+    verification: list[list[str]] = []
+    misses: list[str] = []
+    timings: list[tuple[str, int, Callable[[], Any]]] = []
+    for name in present:
+        rows = read_jsonl(args.eval_dir / name)
+        if name in EXTRACTION_FILES:
+            score = score_extraction(extractor, rows)
+            extraction += _extraction_rows(name, score)
+            non_english = score_extraction(extractor, rows, select=foreign)
+            if non_english.rows:
+                extraction += _extraction_rows(f"{name} (non-English rows)", non_english)
+            misses += [
+                f"MISS {m.level} {m.text!r}: predicted {m.predicted} gold {m.gold}" for m in score.misses
+            ]
+            timings.append(
+                (
+                    f"S1 {name}",
+                    len(rows),
+                    lambda rows=rows: [extractor.extract(r["text"], r["level"]) for r in rows],
+                )
+            )
+        else:
+            vscore = score_verification(verifier, rows)
+            verification += _verification_rows(name, vscore)
+            misses += [
+                f"MISS {m.level} {m.label!r}: expected passed={m.expected}; {m.reason}" for m in vscore.misses
+            ]
+            timings.append(
+                (
+                    f"S3 {name}",
+                    len(rows),
+                    lambda rows=rows: [verifier.verify(r["label"], r["level"]) for r in rows],
+                )
+            )
 
-    _report_extraction(score_extraction(extractor, s1_rows))
-    _report_verification(score_verification(verifier, s3_rows))
-    _throughput(
-        "S1", len(s1_rows), args.repeat, lambda: [extractor.extract(r["text"], r["level"]) for r in s1_rows]
-    )
-    _throughput(
-        "S3", len(s3_rows), args.repeat, lambda: [verifier.verify(r["label"], r["level"]) for r in s3_rows]
-    )
+    print("S1 extraction (micro P/R/F1 over label sets, exact match per record)\n")
+    _table(["file", "level", "rows", "P", "R", "F1", "exact"], extraction, args.markdown)
+    print("S3 verification (accuracy of the pass/fail decision)\n")
+    _table(["file", "level", "rows", "accuracy"], verification, args.markdown)
+    if args.misses:
+        print("\n".join(misses) or "no misses", end="\n\n")
+    for label, items, run in timings:
+        _throughput(label, items, args.repeat, run)
     return 0
 
 

@@ -11,21 +11,17 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from dagster import AssetExecutionContext, AssetIn, Output, asset
 
 from taxonomy_assets.code_versions import code_version
-from taxonomy_assets.concepts.keys import ConceptKeyer
+from taxonomy_assets.concepts.reading import ParentReading, RecordReader
 from taxonomy_assets.constants import EXTRACTION_GROUP, PARQUET_IO_MANAGER
 from taxonomy_assets.contracts import Candidate, ExtractedLabel, QuarantineEntry, SourceRecord, stable_id
-from taxonomy_assets.labelers import Extractor, LabelingError, map_in_order
-from taxonomy_assets.levels import Level, parent_level
+from taxonomy_assets.labelers import LabelingError, map_in_order
+from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
-from taxonomy_assets.policy.models import Policy
-from taxonomy_assets.rules.context import ContextQualifier
 from taxonomy_assets.rules.extract import RuleExtractor
-from taxonomy_assets.rules.institution_names import InstitutionNameStripper
 from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
 from taxonomy_resources.labeling import LabelingResource
 from taxonomy_resources.policy_resource import PolicyResource
@@ -36,7 +32,6 @@ from taxonomy_resources.run_folder import RunFolderResource
 STAGE = "S1"
 SNIPPET_CHARS = 200
 EMPTY_SAMPLES = 10
-PARENT_CACHE_SIZE = 65536
 
 WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -66,61 +61,23 @@ class S1Counters:
         }
 
 
-@dataclass(frozen=True)
-class ConceptReading:
-    """What surrounds any extractor: the institution's own name removed from its unit names before,
-    department context and canonical keys after."""
-
-    qualifier: ContextQualifier
-    keyer: ConceptKeyer
-    names: InstitutionNameStripper
-    name_levels: frozenset[str]
-
-    @classmethod
-    def from_policy(cls, policy: Policy) -> "ConceptReading":
-        return cls(
-            ContextQualifier(policy.concepts, policy.extraction, policy.label),
-            ConceptKeyer(policy.concepts, policy.label),
-            InstitutionNameStripper(policy.extraction),
-            frozenset(policy.extraction.institution_name_levels),
-        )
-
-    def unit_text(self, text: str, institution: str, level: Level) -> str:
-        return self.names.strip(text, institution) if level in self.name_levels else text
-
-
 def extract_candidates(
     records: Iterable[SourceRecord],
     level: Level,
-    extractor: Extractor,
+    reader: RecordReader,
     reject: Callable[[QuarantineEntry], None],
     counters: S1Counters,
-    reading: ConceptReading,
 ) -> Iterator[Candidate]:
     """Stream candidates record by record; an item the extractor cannot handle is quarantined alone."""
-    up = parent_level(level)
 
-    @lru_cache(maxsize=PARENT_CACHE_SIZE)
-    def read_parent(hint: str, institution: str) -> tuple[str, list[str], list[str]]:
-        """(fingerprint, parent labels, parent concept keys) of a parent hint."""
-        if not hint or up is None:
-            return "", [], []
-        labels = [
-            label.normalized for label in extractor.extract(reading.unit_text(hint, institution, up), up)
-        ]
-        keys = sorted({reading.keyer.key(label, up) for label in labels} - {""})
-        return text_fingerprint(hint), labels, keys
-
-    def read(record: SourceRecord) -> tuple[list[ExtractedLabel], str, list[str]] | LabelingError:
+    def read(record: SourceRecord) -> tuple[list[ExtractedLabel], ParentReading] | LabelingError:
         try:
-            anchor, parent_labels, parent_keys = read_parent(record.parent_hint, record.institution)
-            text = reading.unit_text(record.text, record.institution, level)
-            labels = reading.qualifier.qualify(extractor.extract(text, level), parent_labels, level)
-            return labels, anchor, parent_keys
+            parent = reader.parent(record.parent_hint, record.institution, level)
+            return reader.labels(record.text, level, parent, record.institution), parent
         except LabelingError as exc:
             return exc
 
-    for record, result in map_in_order(records, read, getattr(extractor, "max_concurrency", 1)):
+    for record, result in map_in_order(records, read, getattr(reader.extractor, "max_concurrency", 1)):
         counters.records_in += 1
         if isinstance(result, LabelingError):
             counters.quarantined += 1
@@ -137,7 +94,8 @@ def extract_candidates(
                 )
             )
             continue
-        labels, anchor, anchor_keys = result
+        labels, parent = result
+        anchor = text_fingerprint(parent.hint) if parent.hint else ""
         if not labels:
             counters.empty_records += 1
             if len(counters.empty_samples) < EMPTY_SAMPLES:
@@ -145,7 +103,7 @@ def extract_candidates(
             continue
         text_key = stable_id(anchor, text_fingerprint(record.text))
         for extracted in labels:
-            concept_key = reading.keyer.key(extracted.normalized, level)
+            concept_key = reader.keyer.key(extracted.normalized, level)
             if not concept_key:
                 continue
             counters.candidates_out += 1
@@ -156,10 +114,10 @@ def extract_candidates(
                 concept_key=concept_key,
                 aliases=sorted(set(extracted.aliases)),
                 parent_anchor=anchor,
-                parent_anchor_labels=anchor_keys,
+                parent_anchor_labels=list(parent.keys),
                 record_id=record.record_id,
                 institution=record.institution,
-                extractor=extractor.name,
+                extractor=reader.name,
                 confidence=1.0,
                 snippet=record.text[:SNIPPET_CHARS],
                 text_key=text_key,
@@ -188,8 +146,8 @@ def s1_candidates(
     counters = S1Counters()
     quarantine = QuarantineLog(run_folder.quarantine_path(STAGE, level))
     started = time.perf_counter()
-    reading = ConceptReading.from_policy(pinned.policy)
-    candidates = extract_candidates(records, level, extractor, quarantine.add, counters, reading)
+    reader = RecordReader(extractor, pinned.policy)
+    candidates = extract_candidates(records, level, reader, quarantine.add, counters)
 
     def finish() -> dict[str, object]:
         quarantine.commit()

@@ -1,8 +1,8 @@
 """S3 verification: kept S2 rows -> Concepts with a verdict, the gates passed and reasons (SPEC §6 S3).
 
-Gates run in order (structure, venue blocklist at L3, generic organisational tokens, allowlist);
-multi-token labels that pass them bypass the verifier, single tokens go to it. Concept ids are a
-stable hash of level + normalized label.
+Gates run in order (instructions, structure, venue blocklist at L3, generic organisational tokens,
+allowlist, non-field text); multi-token labels that pass them are judged by their head, single tokens
+go to the verifier. Concept ids are a stable hash of level + normalized label.
 """
 
 import collections

@@ -2,7 +2,7 @@
 
 Both keep the rule machinery where rules are authoritative: extracted labels go through the same
 label normalization, and the verifier runs the same rule gates first; only single-token judgements
-are asked of the model (multi-token labels that pass the gates bypass it).
+are asked of the model (multi-token labels that pass the gates are judged by their head, by rule).
 """
 
 import json

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
+from taxonomy_assets.concepts.reading import RecordReader
 from taxonomy_assets.contracts import FrequencyRow, SourceRecord
 from taxonomy_assets.labelers import LabelingError
 from taxonomy_assets.policy import Policy, load_policy
-from taxonomy_assets.s1_candidates import ConceptReading, S1Counters, extract_candidates
+from taxonomy_assets.s1_candidates import S1Counters, extract_candidates
 from taxonomy_assets.s3_verified_concepts import verify_concepts
 from taxonomy_resources.labeling import LabelingResource
 from tests.chat_completions_server import Action, ChatCompletionsServer
@@ -70,8 +71,8 @@ def test_invalid_twice_quarantines_only_that_record(server, policy, tmp_path) ->
         for index, text in enumerate(["School of Law", "School of Nursing"])
     ]
     quarantined, counters = [], S1Counters()
-    reading = ConceptReading.from_policy(load_policy(PROJECT_ROOT / "policies"))
-    candidates = list(extract_candidates(records, "L0", extractor, quarantined.append, counters, reading))
+    reader = RecordReader(extractor, load_policy(PROJECT_ROOT / "policies"))
+    candidates = list(extract_candidates(records, "L0", reader, quarantined.append, counters))
     assert [c.normalized for c in candidates] == ["nursing"]
     assert [(q.reason, q.record_id) for q in quarantined] == [("invalid_llm_reply", "0")]
     assert counters.quarantined == 1 and extractor.client.usage.gave_up == 1
@@ -118,7 +119,7 @@ def test_second_run_is_served_from_the_disk_cache(server, policy, tmp_path) -> N
 
 def test_verifier_asks_the_model_only_for_single_tokens(server, policy, tmp_path) -> None:
     verifier = labeling(server, tmp_path).verifier(policy)
-    assert verifier.verify("machine learning", "L2").method == "bypass"
+    assert verifier.verify("machine learning", "L2").method == "rule"
     assert verifier.verify("department", "L0").method == "rule"
     judged = verifier.verify("urology", "L0")
     assert (judged.passed, judged.method) == (False, "llm") and judged.reason.startswith("test-model:")
@@ -221,9 +222,7 @@ def test_a_label_the_verifier_gives_up_on_stays_visible_as_rejected(server, poli
     by_label = {concept.normalized: concept for concept in concepts}
     assert by_label["urology"].passed is False
     assert by_label["urology"].reasons[1].startswith("verification failed: invalid_llm_reply")
-    assert (
-        by_label["machine learning"].passed and by_label["machine learning"].verification_method == "bypass"
-    )
+    assert by_label["machine learning"].passed and by_label["machine learning"].verification_method == "rule"
     assert [(entry.stage, entry.reason, entry.payload) for entry in quarantined] == [
         ("S3", "invalid_llm_reply", "urology")
     ]
@@ -243,8 +242,9 @@ def test_concurrent_requests_keep_record_order(server, policy, tmp_path) -> None
         extractor = labeling(server, tmp_path / chosen.llm.max_concurrent_requests.__str__()).extractor(
             chosen
         )
-        reading = ConceptReading.from_policy(chosen)
-        rows = extract_candidates(records, "L1", extractor, lambda entry: None, S1Counters(), reading)
+        rows = extract_candidates(
+            records, "L1", RecordReader(extractor, chosen), lambda entry: None, S1Counters()
+        )
         return [(row.record_id, row.normalized) for row in rows]
 
     assert run(parallel) == run(policy)

