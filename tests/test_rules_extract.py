@@ -407,3 +407,70 @@ def test_field_words_anchor_names_without_eponyms(
 @pytest.mark.parametrize("text", ["Lifelong Learning Centre", "Widener Libraries", "Departmental Staff"])
 def test_service_units_name_no_field_even_with_a_field_word(extractor: RuleExtractor, text: str) -> None:
     assert keys(extractor, text, "L0") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Query processing, optimization, and execution",
+            ["query processing", "query optimization", "query execution"],
+        ),
+        ("Data privacy, security, and access control", ["data privacy", "data security", "access control"]),
+        ("Side-channel attacks and defenses", ["side channel attacks", "side channel defenses"]),
+        ("In-context learning and prompting", ["in context learning", "prompting"]),
+        ("Recommender systems and personalization", ["recommender systems", "personalization"]),
+        (
+            "Self-, semi- and weakly-supervised learning",
+            ["self supervised learning", "semi supervised learning", "weakly supervised learning"],
+        ),
+        ("Micro- and Nanosystems", ["microsystems", "nanosystems"]),
+        (
+            "Offline and model-based reinforcement learning",
+            ["offline reinforcement learning", "model based reinforcement learning"],
+        ),
+        (
+            "Web, usable and database security and privacy",
+            ["web security", "usable security", "database security", "database privacy"],
+        ),
+        ("GPU and accelerator scheduling", ["gpu scheduling", "accelerator scheduling"]),
+        ("Crowdsourcing and human computation", ["crowdsourcing", "human computation"]),
+        (
+            "Text-to-SQL and natural language interfaces to data",
+            ["text to sql", "natural language interfaces to data"],
+        ),
+        ("Causal inference and A/B testing", ["causal inference", "a b testing"]),
+        ("Mining sequences, streams, and graphs", ["sequence mining", "stream mining", "graph mining"]),
+        (
+            "Probabilistic methods (e.g., variational inference, causal inference)",
+            ["probabilistic methods", "variational inference", "causal inference"],
+        ),
+        ("Vision: 3D reconstruction", ["3d reconstruction"]),
+        ("Track 3 – Data Privacy and Security", ["data privacy", "data security"]),
+        ("All deadlines are 11:59pm Anywhere on Earth", []),
+        ("General Chairs: Maria Rossi (ETH Zurich) and Kenji Tanaka (University of Tokyo)", []),
+    ],
+)
+def test_call_for_papers_items_read_as_topics(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text, "L3") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Applied Science & Engineering", ["applied science", "engineering"]),
+        ("Mining and Materials Engineering", ["mining engineering", "materials engineering"]),
+        ("ECE Department", ["electrical engineering", "computer engineering"]),
+        ("Dept. of BME", ["biomedical engineering"]),
+        ("Engineering Admissions", []),
+        ("Engineering Career Center", []),
+        ("Finance and Human Resources", []),
+        ("Machine Learning Department", ["machine learning"]),
+    ],
+)
+def test_department_names_share_heads_expand_acronyms_and_drop_offices(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text, "L1") == expected

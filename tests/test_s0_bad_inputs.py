@@ -21,7 +21,7 @@ from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 from tests.conftest import SAMPLE_SOURCES
-from tests.test_s0_readers import LONG_GERMAN, MESSY_PAGE, encrypted_workbook_bytes, workbook_bytes
+from tests.test_s0_readers import LONG_SWEDISH, MESSY_PAGE, encrypted_workbook_bytes, workbook_bytes
 
 FIFTY_MB = 50 * 1024 * 1024
 
@@ -120,7 +120,7 @@ def build_corpus(root: Path) -> Path:
             + "- Quantum Computing\n- Théorie des graphes\n".encode()
             + "- Réseaux\n".encode("cp1252")
         ),
-        "L2/foreign-paragraph.md": _front_matter("Mathematics") + f"- Numerical Analysis\n\n{LONG_GERMAN}\n",
+        "L2/foreign-paragraph.md": _front_matter("Mathematics") + f"- Numerical Analysis\n\n{LONG_SWEDISH}\n",
         "L2/undecodable.md": bytes(range(0x80, 0x100)) * 8,
         "L2/whitespace.md": "  \n\t\n",
         "L2/no-institution.md": _front_matter(institution=None) + "- Robotics\n",

@@ -70,6 +70,10 @@ LONG_GERMAN = (
     "Die Fakultät für Informatik bietet Studiengänge in Informatik, Wirtschaftsinformatik und "
     "Data Science an und forscht in vielen Bereichen der theoretischen und angewandten Informatik."
 )
+LONG_SWEDISH = (
+    "Institutionen för datavetenskap erbjuder utbildningar i datavetenskap och datateknik och "
+    "bedriver forskning inom många områden av den teoretiska och tillämpade datavetenskapen."
+)
 
 
 def _cfb_entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
@@ -451,8 +455,9 @@ def test_oversized_document_is_refused_without_being_read(tmp_path: Path) -> Non
 
 
 def test_long_foreign_paragraph_is_dropped_as_wrong_language() -> None:
-    verdict = BlockFilter(s0_policy()).judge(LONG_GERMAN)
-    assert verdict.reason == "wrong_language" and "detected de" in verdict.detail
+    verdict = BlockFilter(s0_policy()).judge(LONG_SWEDISH)
+    assert verdict.reason == "wrong_language" and "detected sv" in verdict.detail
+    assert BlockFilter(s0_policy()).judge(LONG_GERMAN).kept  # German is a language S1 reads
 
 
 def test_short_foreign_unit_name_is_kept_and_tagged_with_its_language() -> None:
@@ -473,14 +478,16 @@ def test_unsure_detection_falls_back_to_the_declared_language_then_und() -> None
 
 
 def test_language_thresholds_come_from_the_policy() -> None:
-    lenient = BlockFilter(s0_policy(language_min_chars=len(LONG_GERMAN) + 1))
+    english_only = {"languages": ["en"]}
+    assert BlockFilter(s0_policy(**english_only)).judge(LONG_GERMAN).reason == "wrong_language"
+    lenient = BlockFilter(s0_policy(language_min_chars=len(LONG_GERMAN) + 1, **english_only))
     assert lenient.judge(LONG_GERMAN).kept
     assert BlockFilter(s0_policy(languages=[])).judge(LONG_GERMAN).language == "de"
     assert BlockFilter(s0_policy(languages=["en", "de"])).judge(LONG_GERMAN).kept
 
 
 def test_declared_language_outside_the_targets_drops_the_block() -> None:
-    verdict = BlockFilter(s0_policy()).judge("Institut für Physik", "de-AT")
+    verdict = BlockFilter(s0_policy()).judge("Instytut Fizyki", "pl-PL")
     assert verdict.reason == "declared_language"
 
 

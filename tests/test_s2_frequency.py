@@ -7,7 +7,9 @@ import pytest
 from upath import UPath
 
 from taxonomy_assets.contracts import Candidate, stable_id
+from taxonomy_assets.policy import load_policy
 from taxonomy_assets.policy.models import InstitutionPolicy, LevelThresholds
+from taxonomy_assets.project_paths import POLICIES_DIR
 from taxonomy_assets.s2_frequency_table import compute_frequency_table, threshold_violations
 from taxonomy_resources.arrow_schema import rows_to_table
 from taxonomy_resources.parquet_io_manager import ParquetArtifact
@@ -123,3 +125,40 @@ def test_quotes_and_sql_in_data_are_just_data(write_candidates) -> None:
 
 def test_empty_candidates_give_empty_table(write_candidates) -> None:
     assert compute_frequency_table(write_candidates([]), "L2", THRESHOLDS, InstitutionPolicy()) == []
+
+
+def test_editions_of_one_venue_count_once_at_venue_levels(write_candidates) -> None:
+    def topic(text: str, venue: str, key: str = "federated learning", normalized: str = "") -> Candidate:
+        row = candidate(normalized or key, venue, text).model_copy(update={"level": "L3", "concept_key": key})
+        return row
+
+    artifact = write_candidates(
+        [
+            topic("Federated learning", "NeurIPS 2025"),
+            topic("Federated learning", "NeurIPS 2026"),
+            topic("Federated learning", "40th NeurIPS"),
+            topic("Federated learning (FL)", "ICML '26"),
+            topic("Graph databases", "SIGMOD 2026", "graph database", "graph databases"),
+            topic("Graph database", "SIGMOD 2025", "graph database", "graph database"),
+        ]
+    )
+    policy = load_policy(POLICIES_DIR).institutions
+    rows = {row.concept_key: row for row in compute_frequency_table(artifact, "L3", L3_THRESHOLDS, policy)}
+    federated = rows["federated learning"]
+    assert federated.institutions == ["ICML", "NeurIPS"] and federated.kept
+    graph = rows["graph database"]
+    assert (graph.inst_count, graph.kept, graph.drop_reason) == (1, False, "below_min_institutions: 1 < 2")
+    assert graph.variants == {"graph database": 1, "graph databases": 1}
+    # below venue levels an institution's name is taken as written
+    [l2] = compute_frequency_table(
+        write_candidates(
+            [candidate("optics", "MIT 2026", "Optics"), candidate("optics", "MIT 2025", "Optics")]
+        ),
+        "L2",
+        L3_THRESHOLDS,
+        policy,
+    )
+    assert l2.inst_count == 2
+
+
+L3_THRESHOLDS = LevelThresholds(min_institutions=2, min_src_count=1)

@@ -294,21 +294,31 @@ def _input_option(help_text: str) -> Any:
 @main.command("extract")
 @level_option
 @_input_option("One unit name or list item per line; '-' for stdin.")
+@click.option(
+    "--parent", default="", help="The parent unit as written ('Department of Physics'): headings read in it."
+)
 @environment_option
 @labeling_options
 def extract(
     level: str,
     input_file: TextIO,
+    parent: str,
     environment: str | None,
     provider: str | None,
     model: str | None,
     base_url: str | None,
 ) -> None:
     """Extract research-field labels: one JSON object per input line (exit 1 if any item failed)."""
-    extractor = _labeler("extractor", _labeling(provider, model, base_url), _policy(environment))
+    from taxonomy_assets.concepts.reading import RecordReader
+
+    policy = _policy(environment)
+    reader = RecordReader(_labeler("extractor", _labeling(provider, model, base_url), policy), policy)
     _answer_lines(
         input_file,
-        lambda text: {"text": text, "labels": [label.normalized for label in extractor.extract(text, level)]},
+        lambda text: {
+            "text": text,
+            "labels": [label.normalized for label in reader.extract(text, level, parent=parent)],
+        },
         lambda text, error: {"text": text, "labels": [], "error": error},
     )
 
@@ -373,6 +383,32 @@ def manifest(run_id: str | None, output_root: str | None, output_format: str) ->
             f"FAILURE {failure['asset']}[{failure['partition'] or 'all'}] {failure['status']} "
             f"{failure['error_class']}: {failure['message'].splitlines()[0] if failure['message'] else ''}"
         )
+
+
+@main.command("explain")
+@click.argument("label")
+@click.option("--run-id", default=None, help="Run folder name (default: $TAXONOMY_RUN_ID or 'dev').")
+@click.option("--output-root", default=None, help="Output root (default: $TAXONOMY_OUTPUT_ROOT or 'output').")
+@click.option("--level", "levels", multiple=True, type=click.Choice(LEVELS), help="Level(s); default all.")
+@click.option(
+    "--format", "output_format", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+def explain(
+    label: str, run_id: str | None, output_root: str | None, levels: tuple[str, ...], output_format: str
+) -> None:
+    """Why LABEL is (or is not) in the taxonomy: records, support, verdict, merges, parent and why."""
+    from taxonomy_assets.explain import explain_label, explanation_json, format_explanation
+    from taxonomy_resources.run_folder import RunFolderResource
+
+    root = RunFolderResource(output_root=_output_root(output_root), run_id=_run_id(run_id)).root
+    try:
+        explanation = explain_label(root, label, list(levels) or None)
+    except FileNotFoundError as exc:
+        raise UsageProblem(str(exc)) from exc
+    if output_format == "json":
+        click.echo(json.dumps(explanation_json(explanation), indent=2, sort_keys=True, default=str))
+    else:
+        click.echo(format_explanation(explanation))
 
 
 @main.command("ui")

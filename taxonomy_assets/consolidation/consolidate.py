@@ -173,7 +173,10 @@ class Consolidator:
             first, second = items.get(evidence.first), items.get(evidence.second)
             if first is None or second is None or first is second:
                 continue
-            survivor, absorbed = sorted((first, second), key=_Item.rank)
+            survivor, absorbed = sorted(
+                (first, second),
+                key=lambda item: (*item.rank()[:3], item.key != evidence.prefer, *item.rank()[3:]),
+            )
             if survivor.status != PASSED:
                 continue
             _absorb(survivor, absorbed, evidence.reason)

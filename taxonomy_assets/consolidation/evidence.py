@@ -19,11 +19,13 @@ INITIAL_SKIP = frozenset({"of", "for", "in", "on", "to", "and", "the", "a", "an"
 
 @dataclass(frozen=True)
 class Evidence:
-    """A proposed merge of `first` and `second` (concept keys) with its reason."""
+    """A proposed merge of `first` and `second` (concept keys) with its reason; `prefer` names the key
+    to keep when support cannot decide (an acronym's expansion)."""
 
     first: str
     second: str
     reason: str
+    prefer: str = ""
 
 
 @dataclass(frozen=True)
@@ -98,9 +100,8 @@ class EvidenceFinder:
             )
             expansions = by_initials.get(token, [])
             if written_as_acronym and len(expansions) == 1:
-                found.append(
-                    Evidence(token, expansions[0], f"'{token.upper()}' is the initials of '{expansions[0]}'")
-                )
+                reason = f"'{token.upper()}' is the initials of '{expansions[0]}'"
+                found.append(Evidence(token, expansions[0], reason, prefer=expansions[0]))
         return found
 
     def _typos(self, items: list[KeyFacts]) -> list[Evidence]:

@@ -68,6 +68,14 @@ class InstitutionNameStripper:
             # institution's name is the brand's eponym
             if not self._vocabulary.is_field_like(word_key(tokens[index].group(0))):
                 removed[index] = True
+        for index in range(first + 1, len(tokens)):
+            # 'UIUC Grainger Engineering': so is a name right after it ('Professional' is no name)
+            key = word_key(tokens[index].group(0))
+            if removed[index]:
+                continue
+            if self._vocabulary.is_field_like(key) or key in self._vocabulary.non_field_words:
+                break
+            removed[index] = True
         kept = [token.group(0) for token, gone in zip(tokens, removed, strict=True) if not gone]
         if not any(any(ch.isalpha() for ch in word) for word in kept):
             return text
