@@ -2,7 +2,8 @@
 
 A concept's records name parent units; their readings give candidate parents one level up. Candidates
 are ranked by:
-1. meaning: how the child's discipline family fits the parent (astrophysics fits `sciences`, not `arts`);
+1. meaning: whether the child's discipline family fits the parent, as its own field or one its units
+   commonly house (astrophysics fits `sciences`, not `arts`; computer science fits `engineering`);
 2. where institutions hang it without ambiguity: readings that name a single parent (after meaning has
    removed the parents that do not fit) are votes for that parent;
 3. support: distinct institutions whose records name the parent;
@@ -16,7 +17,7 @@ import collections
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from taxonomy_assets.concepts.families import FIT_NAMES, FieldFamilies
+from taxonomy_assets.concepts.families import FIT_NAMES, FIT_NONE, FieldFamilies
 from taxonomy_assets.contracts import Concept, HierarchyNode
 from taxonomy_assets.levels import Level
 
@@ -32,8 +33,14 @@ class Candidate:
     votes: int
     support: int
 
-    def rank(self) -> tuple[int, int, int, int, str]:
-        return (-self.fit, -self.votes, -self.support, len(self.node.label), self.node.label)
+    @property
+    def fits(self) -> bool:
+        """The child's family is the parent's own or one its units house; how closely is not ranked, so
+        that where institutions hang the concept decides among parents that all make sense."""
+        return self.fit > FIT_NONE
+
+    def rank(self) -> tuple[bool, int, int, int, str]:
+        return (not self.fits, -self.votes, -self.support, len(self.node.label), self.node.label)
 
     def describe(self) -> str:
         return f"{self.node.label} (fit: {FIT_NAMES[self.fit]}, votes {self.votes}, support {self.support})"
@@ -109,8 +116,7 @@ class ParentChooser:
             named = (named & nodes.keys()) - own
             if not named:
                 continue
-            best = max(fits[node_id] for node_id in named)
-            fitting = [node_id for node_id in named if fits[node_id] == best]
+            fitting = [node_id for node_id in named if fits[node_id] > FIT_NONE] or list(named)
             if len(fitting) == 1:
                 votes[fitting[0]] += count
         ranked = sorted(
@@ -139,7 +145,7 @@ class ParentChooser:
         families = self._families.families(concept.normalized)
         if not rest:
             basis = f"only candidate ({winner.support} institution(s))"
-        elif winner.fit > rest[0].fit:
+        elif winner.fits and not rest[0].fits:
             family = families[0] if families else "?"
             basis = (
                 f"meaning: '{concept.normalized}' ({family}) fits '{winner.node.label}' "

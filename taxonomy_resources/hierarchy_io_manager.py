@@ -54,10 +54,12 @@ class HierarchyBuild:
     metadata: dict[str, Any]
 
 
-def tree_json(nodes: list[HierarchyNode]) -> dict[str, Any]:
+def tree_json(nodes: list[HierarchyNode], support: dict[str, int] | None = None) -> dict[str, Any]:
+    """The nested tree; `support` (concept id -> distinct institutions or venues) annotates each node."""
     children: dict[str | None, list[HierarchyNode]] = collections.defaultdict(list)
     for node in nodes:
         children[node.parent_id].append(node)
+    support = support or {}
 
     def build(node: HierarchyNode) -> dict[str, Any]:
         kids = sorted(children.get(node.concept_id, []), key=lambda n: n.label)
@@ -65,6 +67,7 @@ def tree_json(nodes: list[HierarchyNode]) -> dict[str, Any]:
             "id": node.concept_id,
             "label": node.label,
             "level": node.level,
+            "support": support.get(node.concept_id, 0),
             "children": [build(kid) for kid in kids],
         }
 
@@ -73,10 +76,11 @@ def tree_json(nodes: list[HierarchyNode]) -> dict[str, Any]:
 
 
 def outline_lines(tree: dict[str, Any]) -> list[str]:
+    """'- computer science · L1 · 13': label, level and support (institutions; venues at L3)."""
     lines: list[str] = []
 
     def walk(node: dict[str, Any], depth: int) -> None:
-        lines.append(f"{'  ' * depth}- {node['label']}")
+        lines.append(f"{'  ' * depth}- {node['label']} · {node['level']} · {node.get('support', 0)}")
         for child in node["children"]:
             walk(child, depth + 1)
 
@@ -145,16 +149,16 @@ class HierarchyIOManager(ConfigurableIOManager):
         staging = staging_directory(final)
         try:
             assembly = obj.assembly
-            tree = tree_json(assembly.nodes)
+            tree = tree_json(
+                assembly.nodes, {concept.concept_id: concept.inst_count for concept in obj.concepts}
+            )
             lines = outline_lines(tree)
             summary = level_summary(obj)
             _write_parquet(staging / "nodes.parquet", assembly.nodes, HierarchyNode)
             _write_parquet(staging / "edges.parquet", assembly.edges, HierarchyEdge)
             _write_parquet(staging / "orphans.parquet", assembly.orphans, Orphan)
             atomic_write_bytes(staging / "hierarchy.json", (canonical_json(tree) + "\n").encode("utf-8"))
-            atomic_write_bytes(
-                staging / "hierarchy.md", ("# Taxonomy\n\n" + "\n".join(lines) + "\n").encode()
-            )
+            atomic_write_bytes(staging / "hierarchy.md", outline_markdown(lines, summary).encode("utf-8"))
             atomic_write_bytes(
                 staging / "summary.json",
                 (json.dumps(summary, sort_keys=True, indent=2) + "\n").encode("utf-8"),
@@ -207,6 +211,17 @@ class HierarchyIOManager(ConfigurableIOManager):
     def load_input(self, context: InputContext) -> UPath:
         recover_directory(self.run_folder.hierarchy_dir)
         return self.run_folder.hierarchy_dir
+
+
+def outline_markdown(lines: list[str], summary: dict[str, dict[str, int]]) -> str:
+    """hierarchy.md: per-level counts, then the tree with each node's level and support."""
+    return (
+        "# Taxonomy\n\n"
+        + _summary_table(summary)
+        + "\n\nEach node: label · level · support (distinct institutions; distinct venues at L3).\n\n"
+        + "\n".join(lines)
+        + "\n"
+    )
 
 
 def _summary_table(summary: dict[str, dict[str, int]]) -> str:

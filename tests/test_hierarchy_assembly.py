@@ -126,12 +126,12 @@ def test_unambiguous_votes_break_ties_that_meaning_and_support_cannot() -> None:
     assert node.parent_basis == "2 institution(s) hang it under 'sciences' alone"
 
 
-def test_primary_family_outranks_a_secondary_one() -> None:
-    # psychology is a social science first (arts houses it) and a life science second (sciences)
+def test_among_parents_that_fit_institutions_decide() -> None:
+    # psychology is a social science (arts houses it) and a life science (sciences): both make sense
     levels = tree(L1=[concept("L1", "psychology", {"arts": 3, "sciences": 3}, groups={"science": 2})])
     node = {node.label: node for node in assemble(levels).nodes}["psychology"]
-    assert node.path == ["arts", "psychology"]
-    assert "primary family" in node.parent_basis
+    assert node.path == ["sciences", "psychology"]
+    assert node.parent_basis == "2 institution(s) hang it under 'sciences' alone"
 
 
 def test_a_concept_is_never_its_own_parent() -> None:

@@ -48,24 +48,34 @@ class ContextQualifier:
             for field in context.fields:
                 self._contexts.setdefault(self._fold(self._normalize(field)), context)
 
-    def context(self, parent_labels: Sequence[str]) -> DepartmentContext | None:
-        """The first parent label's department context, if the lexicon knows one."""
+    def contexts(self, parent_labels: Sequence[str]) -> list[DepartmentContext]:
+        """The department contexts of the parent's labels, in order ('Electrical Engineering and
+        Computer Sciences' has two)."""
+        found: list[DepartmentContext] = []
         for parent in parent_labels:
             context = self._contexts.get(self._fold(parent))
-            if context is not None:
-                return context
-        return None
+            if context is not None and all(context is not seen for seen in found):
+                found.append(context)
+        return found
 
     def qualify(
         self, labels: Sequence[ExtractedLabel], parent_labels: Sequence[str], level: Level
     ) -> list[ExtractedLabel]:
         """Labels read in their department; merged when two headings name the same field there."""
-        context = self.context(parent_labels) if level in self._levels else None
-        if context is None:
+        contexts = self.contexts(parent_labels) if level in self._levels else []
+        if not contexts:
             return list(labels)
         found: dict[str, ExtractedLabel] = {}
         for extracted in labels:
-            reading = self._reading(extracted.normalized, context)
+            # the first context that reads the heading wins: 'Security' under EECS is computer security
+            reading = next(
+                (
+                    text
+                    for text in (self._reading(extracted.normalized, context) for context in contexts)
+                    if text
+                ),
+                "",
+            )
             if reading and reading != extracted.normalized:
                 extracted = ExtractedLabel(
                     label=reading,
