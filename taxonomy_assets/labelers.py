@@ -29,7 +29,9 @@ class Extractor(Protocol):
 
     name: str
 
-    def extract(self, text: str, level: Level) -> list[ExtractedLabel]: ...
+    def extract(self, text: str, level: Level, parent: str = "") -> list[ExtractedLabel]:
+        """Fields `text` names at `level`; `parent` is the parent unit as written, for context."""
+        ...
 
 
 class Verifier(Protocol):

@@ -59,10 +59,13 @@ class LlmExtractor:
         self.normalizer = normalizer
         self.name = labeler_name(client.settings.model, prompt)
 
-    def extract(self, text: str, level: Level) -> list[ExtractedLabel]:
+    def extract(self, text: str, level: Level, parent: str = "") -> list[ExtractedLabel]:
+        """`parent` is the parent unit as written: the model reads headings in it, as the rules do."""
         variables = {
             "level": level,
             "level_meaning": LEVEL_MEANINGS[level],
+            "parent_json": json.dumps(parent, ensure_ascii=False),
+            "examples": self.prompt.examples.get(level, "").strip(),
             "text_json": json.dumps(text, ensure_ascii=False),
         }
         reply = self.client.ask(self.prompt, variables, ExtractionReply)

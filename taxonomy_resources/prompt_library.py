@@ -28,6 +28,9 @@ class Prompt(BaseModel):
     version: int = Field(ge=1)
     system: str
     user: str
+    examples: dict[str, str] = Field(
+        default_factory=dict, description="Few-shot examples per level, offered as the {examples} placeholder."
+    )
 
     @property
     def tag(self) -> str:
@@ -36,7 +39,8 @@ class Prompt(BaseModel):
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(f"{self.system}\x00{self.user}".encode()).hexdigest()
+        examples = "\x00".join(f"{level}\x01{text}" for level, text in sorted(self.examples.items()))
+        return hashlib.sha256(f"{self.system}\x00{self.user}\x00{examples}".encode()).hexdigest()
 
     def render(self, variables: dict[str, str]) -> list[dict[str, str]]:
         def fill(match: re.Match[str]) -> str:

@@ -45,7 +45,9 @@ class RulesModel:
         self.verifier = RuleVerifier.from_policy(policy)
 
     def answer(self, messages: list[dict[str, str]]) -> str:
-        variables = json.loads(messages[1]["content"])
+        content = messages[1]["content"]
+        # the variables are the JSON object on the user message's last line (examples may come first)
+        variables = json.loads(content.rsplit("\n", 1)[-1])
         if "text" in variables:
             labels = self.extractor.extract(variables["text"], variables["level"])
             return json.dumps(

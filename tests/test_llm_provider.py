@@ -42,7 +42,7 @@ def test_valid_reply_becomes_normalized_labels_with_usage(server, policy, tmp_pa
     extractor = labeling(server, tmp_path).extractor(policy)
     labels = extractor.extract("Department of Electrical and Computer Engineering", "L1")
     assert [label.normalized for label in labels] == ["electrical engineering", "computer engineering"]
-    assert extractor.name == "openai:test-model@extract_labels.v1"
+    assert extractor.name == "openai:test-model@extract_labels.v2"
     request = server.requests[0]
     assert request["temperature"] == 0 and request["seed"] == policy.llm.seed
     assert request["response_format"] == {"type": "json_object"} and request["model"] == "test-model"
@@ -183,9 +183,9 @@ def test_pipeline_with_llm_provider_caches_and_never_writes_the_key(cli_world: C
     manifest = read_manifest(world.folder("llm"))
     s1 = manifest["assets"]["s1_candidates"]["L1"]["counters"]
     assert (
-        s1["labeler"] == "openai:m@extract_labels.v1" and s1["llm_cache_hits"] > 0 and s1["llm_requests"] == 0
+        s1["labeler"] == "openai:m@extract_labels.v2" and s1["llm_cache_hits"] > 0 and s1["llm_requests"] == 0
     )
-    assert manifest["labeling"]["prompt_versions"]["extract_labels"]["version"] == 1
+    assert manifest["labeling"]["prompt_versions"]["extract_labels"]["version"] == 2
     for path in [*artifact_files(world.folder("llm")).values(), *cli_world.home.rglob("*")]:
         if path.is_file():
             assert secret.encode() not in path.read_bytes(), path

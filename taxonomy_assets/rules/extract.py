@@ -75,8 +75,9 @@ class RuleExtractor:
 
         return cls(policy.label, policy.extraction, RuleVerifier.from_policy(policy).non_field_reason)
 
-    def extract(self, text: str, level: Level) -> list[ExtractedLabel]:
-        """Fields named by `text`, in order of appearance; [] when it names none."""
+    def extract(self, text: str, level: Level, parent: str = "") -> list[ExtractedLabel]:
+        """Fields named by `text`, in order of appearance; [] when it names none. The parent unit is
+        applied after extraction, for every extractor alike (`concepts.reading.RecordReader`)."""
         found: dict[str, tuple[str, set[str]]] = {}
         list_item = level in self._list_levels
         english = self._translator.read(text).text  # raises LabelingError for an unreadable language
