@@ -29,7 +29,8 @@ class Prompt(BaseModel):
     system: str
     user: str
     examples: dict[str, str] = Field(
-        default_factory=dict, description="Few-shot examples per level, offered as the {examples} placeholder."
+        default_factory=dict,
+        description="Few-shot examples per level, offered as the {examples} placeholder.",
     )
 
     @property

@@ -65,7 +65,9 @@ class RecordReader:
         self, text: str, level: Level, parent: ParentReading = NO_PARENT, institution: str = ""
     ) -> list[ExtractedLabel]:
         """Fields a record names, qualified by its parent; raises LabelingError as the extractor does."""
-        extracted = self.extractor.extract(self.unit_text(text, institution, level), level, parent=parent.hint)
+        extracted = self.extractor.extract(
+            self.unit_text(text, institution, level), level, parent=parent.hint
+        )
         return self.qualifier.qualify(extracted, parent.labels, level)
 
     def extract(self, text: str, level: Level, parent: str = "") -> list[ExtractedLabel]:
