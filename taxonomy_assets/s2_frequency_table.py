@@ -1,8 +1,10 @@
 """S2 frequency filtering: cross-institution support of each normalized label, in DuckDB (SPEC §6 S2).
 
-Institutions are resolved first (policy aliases, campus vs system; an unknown-institution placeholder
-never counts). `src_count` counts distinct (institution, text fingerprint) pairs, so a page mirrored
-under two URLs counts once. Every value reaches DuckDB as a parameter or a registered table.
+Institutions are resolved first: names are compared by their identity key (NFKC, casefold and a
+confusable skeleton, `institution_identity`), then policy aliases and campus vs system apply; an
+unknown-institution placeholder never counts. `src_count` counts distinct (institution, text
+fingerprint) pairs, so a page mirrored under two URLs counts once. Every value reaches DuckDB as a
+parameter or a registered table.
 """
 
 import collections
@@ -23,6 +25,7 @@ from dagster import (
 from taxonomy_assets.code_versions import code_version
 from taxonomy_assets.constants import CURATION_GROUP, PARQUET_IO_MANAGER
 from taxonomy_assets.contracts import FrequencyRow
+from taxonomy_assets.institution_identity import institution_key
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
 from taxonomy_assets.policy.models import InstitutionPolicy, LevelThresholds
@@ -36,14 +39,14 @@ THRESHOLD_CHECK = "kept_rows_meet_level_threshold"
 
 FREQUENCY_SQL = """
 WITH keyed AS (
-    SELECT c.*, lower(regexp_replace(trim(c.institution), '\\s+', ' ', 'g')) AS raw_key
-    FROM candidates AS c
+    SELECT c.*, i.raw_key, i.display
+    FROM candidates AS c JOIN institution_keys AS i ON i.institution = c.institution
 ),
 resolved AS (
     SELECT k.*,
-           CASE WHEN k.raw_key = '' OR k.raw_key = lower($unknown) THEN NULL
+           CASE WHEN k.raw_key = '' OR k.raw_key = $unknown THEN NULL
                 ELSE coalesce(m.canonical_key, k.raw_key) END AS inst_key,
-           coalesce(m.canonical, trim(k.institution)) AS inst_name
+           coalesce(m.canonical, k.display) AS inst_name
     FROM keyed AS k LEFT JOIN institution_map AS m ON m.alias_key = k.raw_key
 ),
 label_counts AS (
@@ -90,7 +93,25 @@ ORDER BY s.normalized
 
 
 def _key(name: str) -> str:
-    return " ".join(name.split()).lower()
+    return institution_key(name)
+
+
+def institution_keys(names: list[str]) -> pa.Table:
+    """Each institution name as written -> its identity key and the name shown for that key (the
+    plainest spelling seen: ASCII first, then the smallest), so homoglyph variants count and read as one."""
+    keys = {name: institution_key(name) for name in names}
+    display: dict[str, str] = {}
+    for name in sorted(names, key=lambda name: (not name.isascii(), name.strip())):
+        display.setdefault(keys[name], name.strip())
+    ordered = sorted(names)
+    return pa.table(
+        {
+            "institution": ordered,
+            "raw_key": [keys[name] for name in ordered],
+            "display": [display[keys[name]] for name in ordered],
+        },
+        schema=pa.schema([("institution", pa.string()), ("raw_key", pa.string()), ("display", pa.string())]),
+    )
 
 
 def institution_map(policy: InstitutionPolicy) -> pa.Table:
@@ -124,8 +145,12 @@ def compute_frequency_table(
     with duckdb.connect() as connection:
         candidates.duckdb_relation(connection).create_view("candidates")
         connection.register("institution_map", institution_map(institutions))
+        names = [
+            row[0] for row in connection.execute("SELECT DISTINCT institution FROM candidates").fetchall()
+        ]
+        connection.register("institution_keys", institution_keys(names))
         params = {
-            "unknown": institutions.unknown_placeholder,
+            "unknown": _key(institutions.unknown_placeholder),
             "sample_ids": SAMPLE_RECORD_IDS,
             "sample_snippets": SAMPLE_SNIPPETS,
             "inst_weight": thresholds.institution_weight,
@@ -155,7 +180,7 @@ def threshold_violations(rows: list[FrequencyRow], thresholds: LevelThresholds) 
     ins={"candidates": AssetIn("s1_candidates")},
     group_name=CURATION_GROUP,
     kinds={"duckdb", "parquet"},
-    code_version=code_version("s2.1", "levels", "institutions"),
+    code_version=code_version("s2.2", "levels", "institutions"),
     check_specs=[
         AssetCheckSpec(
             THRESHOLD_CHECK,

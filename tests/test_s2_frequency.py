@@ -122,3 +122,14 @@ def test_quotes_and_sql_in_data_are_just_data(write_candidates) -> None:
 
 def test_empty_candidates_give_empty_table(write_candidates) -> None:
     assert compute_frequency_table(write_candidates([]), "L2", THRESHOLDS, InstitutionPolicy()) == []
+
+
+def test_homoglyph_and_invisible_variants_of_an_institution_count_once(write_candidates) -> None:
+    spellings = ["Stanford University", "Stanf\u043erd University", "\uff33tanford  UNIVERSITY\u200b"]
+    artifact = write_candidates(
+        [candidate("robotics", name, f"Robotics {number}") for number, name in enumerate(spellings)]
+        + [candidate("robotics", "Stanford Universität", "Robotics lab")]
+    )
+    [row] = compute_frequency_table(artifact, "L2", THRESHOLDS, InstitutionPolicy())
+    assert row.inst_count == 2
+    assert row.institutions == ["Stanford University", "Stanford Universität"]
