@@ -127,6 +127,18 @@ def _huge_dimension_workbook(path: Path) -> None:
     workbook.save(path)
 
 
+def _every_row_reaching_xfd(folder: Path) -> None:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["institution", "parent", "unit"])
+    for row in range(2, 20_002):
+        sheet.cell(row=row, column=1, value="Uni A")
+        sheet.cell(row=row, column=2, value="Faculty of Science")
+        sheet.cell(row=row, column=3, value=f"Department number {row}")
+        sheet.cell(row=row, column=16_384, value="x")
+    workbook.save(folder / "wide-rows.xlsx")
+
+
 def _write(folder: Path, name: str | bytes, content: str | bytes) -> None:
     path = os.path.join(os.fsencode(folder), os.fsencode(name))
     with open(path, "wb") as handle:
@@ -183,8 +195,11 @@ CASES: dict[str, Callable[[Path], None]] = {
         folder, "bomb.xlsx", shared_strings_workbook([["institution", "unit"], ["Uni A", "Law"]], 600 * 1024)
     ),
     "xlsx_shared_strings_45mb": lambda folder: _write(
-        folder, "big.xlsx", shared_strings_workbook([["institution", "unit"], ["Uni A", "Law"]], 45 * 1024)
+        folder,
+        "big.xlsx",
+        shared_strings_workbook([["institution", "parent", "unit"], ["Uni A", "P", "Law"]], 45 * 1024),
     ),
+    "xlsx_every_row_reaching_xfd": _every_row_reaching_xfd,
     "html_90k_similar_items": lambda folder: _write(
         folder, "items.html", _items_page(90_000, "Research group")
     ),
@@ -199,7 +214,7 @@ CASES: dict[str, Callable[[Path], None]] = {
     "html_5mb_ordinary": lambda folder: _write(
         folder, "big.html", _items_page(150_000, "Department of")[:4_900_000] + "</ul></main></body></html>"
     ),
-    "markdown_nested_brackets": lambda folder: _write(folder, "brackets.md", _front("[" * 1_000_000 + "\n")),
+    "markdown_nested_brackets": lambda folder: _write(folder, "brackets.md", _front("[" * 3_000_000 + "\n")),
     "markdown_emphasis_runs": lambda folder: _write(folder, "stars.md", _front("*a " * 500_000 + "\n")),
     "text_heading_of_spaces": lambda folder: _write(
         folder, "spaces.txt", _front("# " + " " * 4_000_000 + "x\n")

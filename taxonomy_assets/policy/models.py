@@ -42,7 +42,7 @@ class RawExtractionPolicy(StrictModel):
     max_document_memory_bytes: int = Field(
         512 * 1024 * 1024,
         ge=32 * 1024 * 1024,
-        description="Memory the reading process may add while reading one document (address space above "
+        description="Memory the reading process may add while reading one document (data segment above "
         "its size when it started); past it the document is quarantined as budget_exceeded.",
     )
     max_document_blocks: int = Field(

@@ -4,11 +4,12 @@ A parser stuck in C code (a backtracking regex, lxml or openpyxl on a hostile fi
 interrupted from inside its own process, so S0 hands each document to a child and waits at most
 `seconds` for the answer; past that it kills the child, reports the document as over budget, and
 starts a new child for the next one. The child is forked once per step and reused, since a fork costs
-milliseconds while a fresh interpreter would cost a second of imports per level. Inside the child an
-address-space limit (RLIMIT_AS, `memory_bytes` above its size at fork) turns runaway allocation into
+milliseconds while a fresh interpreter would cost a second of imports per level. Inside the child a
+data-segment limit (RLIMIT_DATA, `memory_bytes` above its size at fork) turns runaway allocation into
 a MemoryError instead of swapping, and a CPU-time limit ends the child even if the step is gone.
 """
 
+import gc
 import os
 import signal
 import sys
@@ -27,9 +28,6 @@ except ImportError:  # not on Windows: the wall-time budget still holds there
 
 RequestT = TypeVar("RequestT")
 ResultT = TypeVar("ResultT")
-# The child is considered to have hit its memory budget when its peak address space came this close
-# (native code may report a failed allocation as some other error).
-MEMORY_MARGIN = 0.97
 CPU_GRACE_SECONDS = 2
 
 
@@ -57,17 +55,18 @@ def _status_kib(field: str) -> int | None:
     return None
 
 
-def _limit_memory(memory_bytes: int) -> int | None:
-    """Cap the child's address space at its current size plus the budget; returns the cap in bytes."""
-    size = _status_kib("VmSize")
+def _limit_memory(memory_bytes: int) -> None:
+    """Cap the child's data segment (private writable memory: heap, mmap'd allocations, stacks) at its
+    size now plus the budget. Address-space reservations that are never written (thread arenas,
+    guard pages) do not count, unlike with RLIMIT_AS."""
+    size = _status_kib("VmData")
     if resource is None or size is None:
-        return None
+        return
     limit = size * 1024 + memory_bytes
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
     if hard != resource.RLIM_INFINITY:
         limit = min(limit, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-    return limit
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
 
 
 def _limit_cpu(seconds: float) -> None:
@@ -89,11 +88,7 @@ def _serve(
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the step handles Ctrl-C and stops the child
     if resource is not None:
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    limit = _limit_memory(memory_bytes)
-    # VmPeak is inherited from the parent at fork; it tells about this child only when it starts lower
-    inherited_peak = _status_kib("VmPeak")
-    if limit is not None and (inherited_peak is None or inherited_peak * 1024 >= limit * MEMORY_MARGIN):
-        limit = None
+    _limit_memory(memory_bytes)
     while True:
         try:
             request = connection.recv()
@@ -106,9 +101,6 @@ def _serve(
             answer = ("memory", "allocation failed")
         except Exception as exc:
             answer = ("error", f"{exc.__class__.__name__}: {exc}")
-        peak = _status_kib("VmPeak")
-        if limit is not None and peak is not None and peak * 1024 >= limit * MEMORY_MARGIN:
-            answer = ("memory", f"peak address space {peak * 1024} bytes reached the limit")
         try:
             connection.send(answer)
         except MemoryError:
@@ -148,13 +140,19 @@ class ReaderProcess(Generic[RequestT, ResultT]):
         )
         sys.stdout.flush()
         sys.stderr.flush()
-        with warnings.catch_warnings():
-            # Python 3.12+ warns about forking a threaded process; the child only runs reader code and
-            # never takes a lock another thread of the step could hold (no logging, no Dagster).
-            warnings.filterwarnings(
-                "ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning
-            )
-            process.start()
+        # Objects inherited from the step are frozen in the child, so its garbage collector never walks
+        # (and copies on write) the step's whole heap; the step unfreezes its own right after the fork.
+        gc.freeze()
+        try:
+            with warnings.catch_warnings():
+                # Python 3.12+ warns about forking a threaded process; the child only runs reader code
+                # and never takes a lock another thread of the step could hold (no logging, no Dagster).
+                warnings.filterwarnings(
+                    "ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning
+                )
+                process.start()
+        finally:
+            gc.unfreeze()
         child_end.close()
         self._process, self._connection = process, parent_end
         self.started += 1
