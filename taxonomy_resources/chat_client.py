@@ -7,8 +7,9 @@ transport hook counts them. Validated replies are cached on disk, and identical 
 on several threads are sent once. An HTTP 200 whose body is not a chat completion (a proxy's HTML
 page, truncated JSON) is treated like an invalid reply: asked once more, then the item is given up.
 The API key is only handed to the client; every error message leaving this module is redacted
-(`secret_redaction`) and raised without its provider exception chained, so neither stdout, logs,
-metadata nor quarantine files ever carry it.
+(`secret_redaction`) and raised without its provider exception chained, and reply text is cleared of
+the key before it is validated or cached, so neither stdout, logs, metadata, caches nor quarantine
+files ever carry it.
 """
 
 import threading
@@ -131,7 +132,9 @@ class ChatJsonClient:
             content = response.choices[0].message.content
         except (AttributeError, IndexError, TypeError, ValueError) as exc:
             raise _UnusableBody(f"body is not a chat completion ({exc.__class__.__name__})") from None
-        return content if isinstance(content, str) else ""
+        # a reply is provider text too and may repeat what it was sent: redacted before it is validated,
+        # cached, or becomes a label, an alias or a verdict's reason
+        return self.redact.known(content) if isinstance(content, str) else ""
 
     def _chat_once_more_if_unusable(self, messages: list[dict[str, str]]) -> str:
         try:

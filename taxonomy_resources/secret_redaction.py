@@ -1,8 +1,9 @@
 """Secrets out of every error string before it is printed, logged, stored in metadata or quarantined.
 
 Providers echo what they were sent: a 401 body often quotes the API key, a proxy page may quote the
-Authorization header. The redactor replaces each known secret (and its JSON- and URL-escaped forms)
-plus anything shaped like a bearer token or an `sk-` key, so even a key it was not told about stays out.
+Authorization header, and a model's reply may repeat it. The redactor replaces each known secret (and
+its JSON- and URL-escaped forms) and, in error messages, anything shaped like a bearer token or an
+`sk-` key, so even a key it was not told about stays out.
 """
 
 import json
@@ -30,7 +31,12 @@ class SecretRedactor:
         }
         self._secrets = sorted(forms, key=len, reverse=True)
 
-    def __call__(self, text: str) -> str:
+    def known(self, text: str) -> str:
+        """Only the given secrets: for model replies, where "Bearer bonds" may be a fine label."""
         for secret in self._secrets:
             text = text.replace(secret, REDACTED)
-        return TOKEN_SHAPES.sub(REDACTED, text)
+        return text
+
+    def __call__(self, text: str) -> str:
+        """The given secrets and anything token-shaped: for error messages."""
+        return TOKEN_SHAPES.sub(REDACTED, self.known(text))

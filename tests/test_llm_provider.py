@@ -8,15 +8,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance, materialize
 from upath import UPath
 
 from taxonomy_assets.contracts import FrequencyRow, SourceRecord
+from taxonomy_assets.definitions import build_resources
 from taxonomy_assets.labelers import LabelingError
 from taxonomy_assets.policy import Policy, load_policy
-from taxonomy_assets.s1_candidates import S1Counters, extract_candidates
+from taxonomy_assets.s0_source_records import s0_source_records
+from taxonomy_assets.s1_candidates import S1Counters, extract_candidates, s1_candidates
 from taxonomy_assets.s3_verified_concepts import verify_concepts
 from taxonomy_resources.labeling import LabelingResource
+from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.quarantine import QuarantineLog
+from taxonomy_resources.run_folder import RunFolderResource
+from taxonomy_resources.sources import SourcesResource
 from tests.chat_completions_server import Action, ChatCompletionsServer
 from tests.conftest import PROJECT_ROOT, CliWorld, artifact_files, read_manifest
 
@@ -330,3 +336,33 @@ def test_cli_extract_never_prints_the_key(server, tmp_path) -> None:
     assert result.returncode == 1
     assert json.loads(result.stdout)["error"].startswith("llm_request_failed")
     assert SECRET not in result.stdout + result.stderr and "[REDACTED]" in result.stdout
+
+
+def test_a_provider_echoing_the_key_leaves_no_trace_in_the_run_folder_or_instance(server, tmp_path) -> None:
+    """S0 and S1 of a level materialized in a real Dagster instance while every request gets a 401 that
+    quotes the key, or a valid reply that repeats it: the run goes on, and no file holds the key."""
+    server.queue(*[Action(status=401, echo_key=True)] * 40)
+    server.queue(*[Action(content=json.dumps({"labels": [{"label": SECRET, "aliases": [SECRET]}]}))] * 400)
+    run_folder = RunFolderResource(output_root=str(tmp_path / "output"), run_id="leak")
+    resources = build_resources(
+        run_folder=run_folder,
+        policy=PolicyResource(run_folder=run_folder, environment="testing"),
+        sources=SourcesResource(root=str(PROJECT_ROOT / "data" / "sample")),
+        labeling=LabelingResource(
+            provider="openai",
+            model="m",
+            base_url=server.base_url,
+            cache_dir=str(tmp_path / "cache"),
+            api_key=SECRET,
+        ),
+    )
+    (tmp_path / "dagster_home").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
+        result = materialize(
+            [s0_source_records, s1_candidates], partition_key="L0", resources=resources, instance=instance
+        )
+        assert result.success
+    quarantine = (run_folder.root / "quarantine" / "S1" / "L0.jsonl").read_text()
+    assert "llm_request_failed" in quarantine and "[REDACTED]" in quarantine
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert files and not [path for path in files if SECRET.encode() in path.read_bytes()]
