@@ -203,10 +203,10 @@ CASES: dict[str, Callable[[Path], None]] = {
     "html_90k_similar_items": lambda folder: _write(
         folder, "items.html", _items_page(90_000, "Research group")
     ),
-    "html_30k_items_sharing_9_words": lambda folder: _write(
+    "html_90k_items_sharing_9_words": lambda folder: _write(
         folder,
         "items.html",
-        _items_page(30_000, "Department of applied science and engineering research group"),
+        _items_page(90_000, "a b c d e f g h i"),
     ),
     "html_deep_nesting": lambda folder: _write(
         folder, "deep.html", _page("<div>" * 200_000 + "Department of Physics" + "</div>" * 200_000)
