@@ -96,14 +96,14 @@ def _key(name: str) -> str:
     return institution_key(name)
 
 
-def institution_keys(names: list[str]) -> pa.Table:
-    """Each institution name as written -> its identity key and the name shown for that key (the
-    plainest spelling seen: ASCII first, then the smallest), so homoglyph variants count and read as one."""
-    keys = {name: institution_key(name) for name in names}
+def institution_keys(counts: dict[str, int]) -> pa.Table:
+    """Each institution name as written -> its identity key and the name shown for that key: the
+    spelling most candidates use (then ASCII, then the smallest), so variants count and read as one."""
+    keys = {name: institution_key(name) for name in counts}
     display: dict[str, str] = {}
-    for name in sorted(names, key=lambda name: (not name.isascii(), name.strip())):
+    for name in sorted(counts, key=lambda name: (-counts[name], not name.isascii(), name.strip())):
         display.setdefault(keys[name], name.strip())
-    ordered = sorted(names)
+    ordered = sorted(counts)
     return pa.table(
         {
             "institution": ordered,
@@ -145,10 +145,8 @@ def compute_frequency_table(
     with duckdb.connect() as connection:
         candidates.duckdb_relation(connection).create_view("candidates")
         connection.register("institution_map", institution_map(institutions))
-        names = [
-            row[0] for row in connection.execute("SELECT DISTINCT institution FROM candidates").fetchall()
-        ]
-        connection.register("institution_keys", institution_keys(names))
+        spellings = connection.execute("SELECT institution, count(*) FROM candidates GROUP BY institution")
+        connection.register("institution_keys", institution_keys(dict(spellings.fetchall())))
         params = {
             "unknown": _key(institutions.unknown_placeholder),
             "sample_ids": SAMPLE_RECORD_IDS,

@@ -125,7 +125,7 @@ def test_empty_candidates_give_empty_table(write_candidates) -> None:
 
 
 def test_homoglyph_and_invisible_variants_of_an_institution_count_once(write_candidates) -> None:
-    spellings = ["Stanford University", "Stanf\u043erd University", "\uff33tanford  UNIVERSITY\u200b"]
+    spellings = ["Stanford University"] * 2 + ["Stanf\u043erd University", "\uff33tanford  UNIVERSITY\u200b"]
     artifact = write_candidates(
         [candidate("robotics", name, f"Robotics {number}") for number, name in enumerate(spellings)]
         + [candidate("robotics", "Stanford Universität", "Robotics lab")]
