@@ -269,8 +269,9 @@ WITH records AS (
 ),
 labels AS (
     SELECT level, institution,
-           trim(regexp_replace(lower(regexp_replace(text, '^(department|school|college|faculty|institute) of ', '',
-                'i')), '[^a-z0-9]+', ' ', 'g')) AS label
+           trim(regexp_replace(lower(regexp_replace(
+               text, '^(department|school|college|faculty|institute) of ', '', 'i')), '[^a-z0-9]+', ' ', 'g'))
+               AS label
     FROM records
 )
 SELECT level, label, count(DISTINCT institution) AS institutions FROM labels GROUP BY level, label
@@ -436,7 +437,8 @@ def report(results: list[dict[str, object]]) -> None:
         records, floor = int(result["records"]), float(result["floor"])  # type: ignore[arg-type]
         print(
             f"{records:>9,} {float(result['load']):>5.2f} {full.wall:>7.1f}s {records / full.wall:>8,.0f} "  # type: ignore[arg-type]
-            f"{floor:>6.2f}s {full.wall / floor:>7.0f}x {resume.wall:>9.1f}s {resume.wall / full.wall:>11.2f} "
+            f"{floor:>6.2f}s {full.wall / floor:>7.0f}x {resume.wall:>9.1f}s "
+            f"{resume.wall / full.wall:>11.2f} "
             f"{_mib(full.peak_tree):>11} {_mib(full.peak_process):>10}  "
             + " ".join(f"{full.stages.get(stage, 0.0):>6.1f}s" for stage in stages)
         )
@@ -448,7 +450,8 @@ def report(results: list[dict[str, object]]) -> None:
     for records, walls in by_size.items():
         if len(walls) > 1:
             print(
-                f"{records:>9,} wall min {min(walls):.1f}s median {statistics.median(walls):.1f}s over {len(walls)}"
+                f"{records:>9,} wall min {min(walls):.1f}s median {statistics.median(walls):.1f}s "
+                f"over {len(walls)}"
             )
 
 

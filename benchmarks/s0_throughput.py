@@ -1,12 +1,15 @@
 """S0 throughput and memory: synthetic corpora of growing size through `extract_source_records`.
 
 Usage: python benchmarks/s0_throughput.py [--sizes 2000 20000 100000] [--per-document 50]
+       python benchmarks/s0_throughput.py --corpus data/sample [--repeat 5]
 Each size gets a fresh corpus of mixed formats (CSV, XLSX, HTML, Markdown, text, JSONL; every unit
 name distinct) in a temporary folder and runs in its own subprocess, so the peak RSS it reports
 belongs to that size alone: "RSS before" is the process after imports and the language model load,
 "peak RSS" the high-water mark during extraction (Linux resets it through /proc/self/clear_refs;
 elsewhere it is the whole process's peak). Records are written to JSONL shards as the S0 IO
 manager does. Flat peak memory across sizes is the point: S0 holds one document and one shard.
+With --corpus, S0 runs on each level folder of an existing corpus (the sample by default) `--repeat`
+times in one warm process and the fastest time per level is printed: the per-level step cost.
 """
 
 import argparse
@@ -155,12 +158,41 @@ def run_worker(root: Path) -> dict[str, float]:
     }
 
 
+def time_corpus(corpus: Path, repeat: int) -> None:
+    """Fastest of `repeat` S0 passes per level folder of `corpus`, in this (warmed-up) process."""
+    policy = load_policy(POLICIES_DIR, "development").raw_extraction
+    detect_language("warm up the language model before measuring")
+    print(f"{'level':>5} {'docs':>5} {'records':>8} {'fastest s':>10} {'median s':>9}")
+    total = 0.0
+    for level_dir in sorted(path for path in corpus.iterdir() if path.is_dir()):
+        times = []
+        for _ in range(repeat):
+            counters = S0Counters()
+            started = time.perf_counter()
+            records = sum(
+                1 for _ in extract_source_records(level_dir, level_dir.name, policy, lambda e: None, counters)
+            )
+            times.append(time.perf_counter() - started)
+        times.sort()
+        total += times[0]
+        median = times[len(times) // 2]
+        print(
+            f"{level_dir.name:>5} {counters.documents_seen:>5} {records:>8} {times[0]:>10.3f} {median:>9.3f}"
+        )
+    print(f"{'all':>5} {'':>5} {'':>8} {total:>10.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[2_000, 20_000, 100_000])
     parser.add_argument("--per-document", type=int, default=50)
+    parser.add_argument("--corpus", type=Path, help="Time S0 per level folder of this corpus instead.")
+    parser.add_argument("--repeat", type=int, default=5, help="Passes per level with --corpus.")
     parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.corpus:
+        time_corpus(args.corpus, args.repeat)
+        return
     if args.worker:
         print(json.dumps(run_worker(args.worker)))
         return

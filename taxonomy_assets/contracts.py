@@ -205,5 +205,10 @@ def canonical_json(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
+# JSON lets these line separators stand raw inside strings; escaped, no line-oriented reader (Python's
+# str.splitlines, editors, jq) can split one record into two.
+LINE_SEPARATOR_ESCAPES = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
 def to_json_line(row: BaseModel) -> str:
-    return canonical_json(row.model_dump(mode="json")) + "\n"
+    return canonical_json(row.model_dump(mode="json")).translate(LINE_SEPARATOR_ESCAPES) + "\n"

@@ -1,10 +1,15 @@
 """S0 raw extraction: source documents of one level -> filtered `SourceRecord` blocks (SPEC §6 S0).
 
-Documents are read one at a time in sorted path order, so memory is bounded by one document (itself
-bounded by `max_document_bytes`) and the IO manager's shard, never by the corpus. A document that
-cannot be used, and every dropped block or row, goes to quarantine with its reason, so counters
-always add up: blocks_total = blocks_kept + sum(dropped_by_reason), and documents_seen counts every
-document, failed or not.
+Every entry under the level folder is walked without following links out of the sources root, and
+ends read, ignored by design (hidden files, READMEs, sidecars) or quarantined with its reason, so the
+counters add up from the walk to the records:
+    entries_walked = sum(entries_ignored_by_reason) + documents_seen
+    documents_seen = documents_read + documents_failed
+    blocks_total   = blocks_kept + sum(dropped_by_reason)
+    quarantined    = documents_failed + sum(dropped_by_reason)
+Documents are read one at a time, in the walk's order, by a reader process under the per-document
+budget (time, memory, decompressed bytes, blocks), so memory is bounded by one document and the IO
+manager's shard, and no document can stall or crash the level.
 """
 
 import collections
@@ -20,9 +25,10 @@ from taxonomy_assets.contracts import QuarantineEntry, SourceRecord
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
 from taxonomy_assets.policy.models import RawExtractionPolicy
-from taxonomy_assets.sources.block_filters import BlockFilter, NearDuplicateFilter
-from taxonomy_assets.sources.blocks import DocumentError, RawBlock, RowRejection
-from taxonomy_assets.sources.readers import is_source_document, read_document
+from taxonomy_assets.sources.judging import DocumentFailure, DocumentJob, DocumentJudge, KeptBlock, Verdicts
+from taxonomy_assets.sources.language import detect_language
+from taxonomy_assets.sources.reader_process import BudgetExceeded, ReaderProcess, WorkerCrashed
+from taxonomy_assets.sources.walk import SourceEntry, walk_level
 from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.quarantine import QuarantineLog
 from taxonomy_resources.row_stream import RowStream
@@ -30,49 +36,50 @@ from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 
 STAGE = "S0"
-PAYLOAD_CHARS = 500
 
 
 @dataclass
 class S0Counters:
+    entries_walked: int = 0
+    folders_walked: int = 0
     documents_seen: int = 0
+    documents_read: int = 0
     documents_failed: int = 0
     blocks_total: int = 0
     blocks_kept: int = 0
+    reader_processes: int = 0
+    entries_ignored_by_reason: collections.Counter[str] = field(default_factory=collections.Counter)
     dropped_by_reason: collections.Counter[str] = field(default_factory=collections.Counter)
     documents_failed_by_reason: collections.Counter[str] = field(default_factory=collections.Counter)
     kept_by_language: collections.Counter[str] = field(default_factory=collections.Counter)
 
     def as_metadata(self) -> dict[str, object]:
         return {
+            "entries_walked": self.entries_walked,
+            "folders_walked": self.folders_walked,
             "documents_seen": self.documents_seen,
+            "documents_read": self.documents_read,
             "documents_failed": self.documents_failed,
             "blocks_total": self.blocks_total,
             "blocks_kept": self.blocks_kept,
+            "reader_processes": self.reader_processes,
+            "entries_ignored_by_reason": dict(sorted(self.entries_ignored_by_reason.items())),
             "dropped_by_reason": dict(sorted(self.dropped_by_reason.items())),
             "documents_failed_by_reason": dict(sorted(self.documents_failed_by_reason.items())),
             "kept_by_language": dict(sorted(self.kept_by_language.items())),
         }
 
 
-def discover_documents(level_dir: Path) -> list[Path]:
-    """Every source document under the level folder, in a stable order."""
-    return sorted(
-        (path for path in level_dir.rglob("*") if is_source_document(path, level_dir)),
-        key=lambda path: path.relative_to(level_dir).as_posix(),
-    )
-
-
-def _read_blocks(
-    path: Path, relative_name: str, level: str, policy: RawExtractionPolicy
-) -> list[RawBlock | RowRejection]:
-    """All blocks of one document, or DocumentError; a document is taken whole or not at all."""
+def _verdicts(reader: ReaderProcess[DocumentJob, Verdicts], entry: SourceEntry, name: str) -> Verdicts:
+    """The reader's verdicts for one walked entry; refusals and budget overruns become failures."""
+    if entry.kind == "refused" or entry.path is None:
+        return DocumentFailure(entry.reason, f"{name}: {entry.detail}")
     try:
-        return list(read_document(path, relative_name, level, policy))
-    except DocumentError:
-        raise
-    except Exception as exc:  # a reader bug or exotic input must not fail the batch
-        raise DocumentError("reader_error", f"{relative_name}: {exc.__class__.__name__}: {exc}") from exc
+        return reader.run(DocumentJob(name, entry.path, entry.sidecar))
+    except BudgetExceeded as exc:
+        return DocumentFailure("budget_exceeded", f"{name}: {exc.what}: {exc.detail}")
+    except WorkerCrashed as exc:
+        return DocumentFailure("reader_crashed", f"{name}: {exc}")
 
 
 def extract_source_records(
@@ -81,62 +88,71 @@ def extract_source_records(
     policy: RawExtractionPolicy,
     reject: Callable[[QuarantineEntry], None],
     counters: S0Counters,
+    sources_root: Path | None = None,
 ) -> Iterator[SourceRecord]:
     """Stream the kept blocks of every document as SourceRecords; report everything dropped to `reject`."""
-    block_filter = BlockFilter(policy)
-    for path in discover_documents(level_dir):
-        relative_name = f"{level}/{path.relative_to(level_dir).as_posix()}"
-        counters.documents_seen += 1
-        try:
-            items = _read_blocks(path, relative_name, level, policy)
-        except DocumentError as exc:
-            counters.documents_failed += 1
-            counters.documents_failed_by_reason[exc.reason] += 1
-            reject(
-                QuarantineEntry(
-                    stage=STAGE, level=level, reason=exc.reason, detail=exc.detail, source_file=relative_name
+    walked = walk_level(level_dir, sources_root)
+    counters.folders_walked += walked.folders
+    detect_language("load the model once, before the reader process is forked")
+    judge = DocumentJudge(level, policy)
+    with ReaderProcess(judge, policy.max_document_seconds, policy.max_document_memory_bytes) as reader:
+        for entry in walked.entries:
+            counters.entries_walked += 1
+            if entry.kind == "ignored":
+                counters.entries_ignored_by_reason[entry.reason] += 1
+                continue
+            counters.documents_seen += 1
+            name = f"{level}/{entry.name}"
+            verdicts = _verdicts(reader, entry, name)
+            counters.reader_processes = reader.started
+            if isinstance(verdicts, DocumentFailure):
+                counters.documents_failed += 1
+                counters.documents_failed_by_reason[verdicts.reason] += 1
+                reject(
+                    QuarantineEntry(
+                        stage=STAGE,
+                        level=level,
+                        reason=verdicts.reason,
+                        detail=verdicts.detail,
+                        source_file=name,
+                    )
                 )
-            )
-            continue
-        duplicates = NearDuplicateFilter(
-            policy.near_duplicate_threshold, (item.text for item in items if isinstance(item, RawBlock))
-        )
-        for item in items:
-            counters.blocks_total += 1
-            if isinstance(item, RowRejection):
-                reason, detail, payload = item.reason, f"{item.location}: {item.detail}", item.payload
-            else:
-                verdict = block_filter.judge(item.text, item.language)
-                reason, detail, payload = verdict.reason, f"{item.location}: {verdict.detail}", item.text
-                if verdict.kept and duplicates.is_duplicate(item.text, (item.institution, item.parent_hint)):
-                    reason, detail = "near_duplicate", f"{item.location}: repeats an earlier block"
-                if reason is None:
+                continue
+            counters.documents_read += 1
+            for verdict in verdicts:
+                counters.blocks_total += 1
+                if isinstance(verdict, KeptBlock):
                     counters.blocks_kept += 1
                     counters.kept_by_language[verdict.language] += 1
-                    yield SourceRecord(
-                        record_id=SourceRecord.make_id(item.institution, item.url, item.section, item.text),
-                        level=level,
-                        text=item.text,
-                        institution=item.institution,
-                        url=item.url,
-                        section=item.section,
-                        parent_hint=item.parent_hint,
-                        fetched_at=item.fetched_at,
-                        language=verdict.language,
-                        source_file=relative_name,
-                    )
+                    yield _record(verdict, level, name)
                     continue
-            counters.dropped_by_reason[reason] += 1
-            reject(
-                QuarantineEntry(
-                    stage=STAGE,
-                    level=level,
-                    reason=reason,
-                    detail=detail,
-                    source_file=relative_name,
-                    payload=payload[:PAYLOAD_CHARS],
+                counters.dropped_by_reason[verdict.reason] += 1
+                reject(
+                    QuarantineEntry(
+                        stage=STAGE,
+                        level=level,
+                        reason=verdict.reason,
+                        detail=verdict.detail,
+                        source_file=name,
+                        payload=verdict.payload,
+                    )
                 )
-            )
+
+
+def _record(kept: KeptBlock, level: Level, source_file: str) -> SourceRecord:
+    item = kept.block
+    return SourceRecord(
+        record_id=SourceRecord.make_id(item.institution, item.url, item.section, item.text),
+        level=level,
+        text=item.text,
+        institution=item.institution,
+        url=item.url,
+        section=item.section,
+        parent_hint=item.parent_hint,
+        fetched_at=item.fetched_at,
+        language=kept.language,
+        source_file=source_file,
+    )
 
 
 @asset(
@@ -144,7 +160,7 @@ def extract_source_records(
     io_manager_key=S0_IO_MANAGER,
     group_name=EXTRACTION_GROUP,
     kinds={"python", "jsonl"},
-    code_version=code_version("s0.2", "raw_extraction"),
+    code_version=code_version("s0.3", "raw_extraction"),
     description="S0 raw extraction: source documents of one level -> filtered SourceRecord JSONL shards.",
 )
 def s0_source_records(
@@ -166,7 +182,9 @@ def s0_source_records(
     pinned = policy.pinned(context.run.run_id)
     counters = S0Counters()
     quarantine = QuarantineLog(run_folder.quarantine_path(STAGE, level))
-    records = extract_source_records(level_dir, level, pinned.policy.raw_extraction, quarantine.add, counters)
+    records = extract_source_records(
+        level_dir, level, pinned.policy.raw_extraction, quarantine.add, counters, sources.root_dir
+    )
 
     def finish() -> dict[str, object]:
         written = quarantine.commit()

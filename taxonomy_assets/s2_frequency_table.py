@@ -1,10 +1,11 @@
 """S2 frequency filtering: cross-institution support of each concept, in DuckDB (SPEC §6 S2).
 
 Rows are grouped by canonical concept key, so 'databases' and 'database' support one concept; the label
-shown is the spelling most institutions use. Institutions are resolved first (policy aliases, campus vs
-system; at venue levels editions of one venue count once; an unknown-institution placeholder never
-counts). `src_count` counts distinct (institution, text fingerprint) pairs, so a page mirrored under two
-URLs counts once. Every value reaches DuckDB as a parameter or a registered table.
+shown is the spelling most institutions use. Institutions are resolved first: names are compared by their
+identity key (NFKC, casefold and a confusable skeleton, `institution_identity`), then policy aliases and
+campus vs system apply, and at venue levels editions of one venue count once; an unknown-institution
+placeholder never counts. `src_count` counts distinct (institution, text fingerprint) pairs, so a page
+mirrored under two URLs counts once. Every value reaches DuckDB as a parameter or a registered table.
 """
 
 import collections
@@ -26,6 +27,7 @@ from dagster import (
 from taxonomy_assets.code_versions import code_version
 from taxonomy_assets.constants import CURATION_GROUP, PARQUET_IO_MANAGER
 from taxonomy_assets.contracts import FrequencyRow
+from taxonomy_assets.institution_identity import institution_key
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
 from taxonomy_assets.policy.models import InstitutionPolicy, LevelThresholds
@@ -111,7 +113,7 @@ ORDER BY s.concept_key
 
 
 def _key(name: str) -> str:
-    return " ".join(name.split()).lower()
+    return institution_key(name)
 
 
 class InstitutionResolver:
@@ -136,9 +138,9 @@ class InstitutionResolver:
             else []
         )
 
-    def resolve(self, institution: str) -> tuple[str | None, str]:
-        """(identity key or None when unknown, display name)."""
-        name = " ".join(institution.split())
+    def resolve(self, institution: str, display: str = "") -> tuple[str | None, str]:
+        """(identity key or None when unknown, display name); `display` is the spelling to show."""
+        name = " ".join((display or institution).split())
         key = _key(name)
         if not key or key == self._unknown:
             return None, name
@@ -152,8 +154,14 @@ class InstitutionResolver:
             return self._map.get(_key(venue), (_key(venue), venue))
         return key, name
 
-    def table(self, institutions: list[str]) -> pa.Table:
-        resolved = [self.resolve(name) for name in institutions]
+    def table(self, counts: dict[str, int]) -> pa.Table:
+        """Each institution name as written -> identity key and the name shown for it: the spelling most
+        candidates use (then ASCII, then the smallest), so variants count and read as one."""
+        display: dict[str, str] = {}
+        for name in sorted(counts, key=lambda name: (-counts[name], not name.isascii(), name.strip())):
+            display.setdefault(_key(name), name.strip())
+        institutions = sorted(counts)
+        resolved = [self.resolve(name, display[_key(name)]) for name in institutions]
         return pa.table(
             {
                 "institution": institutions,
@@ -172,10 +180,10 @@ def compute_frequency_table(
     """Group candidates by normalized label and decide keep/drop with the level's thresholds."""
     with duckdb.connect() as connection:
         candidates.duckdb_relation(connection).create_view("candidates")
-        names = [
-            row[0] for row in connection.execute("SELECT DISTINCT institution FROM candidates").fetchall()
-        ]
-        connection.register("institution_keys", InstitutionResolver(institutions, level).table(sorted(names)))
+        spellings = dict(
+            connection.execute("SELECT institution, count(*) FROM candidates GROUP BY ALL").fetchall()
+        )
+        connection.register("institution_keys", InstitutionResolver(institutions, level).table(spellings))
         params = {
             "sample_ids": SAMPLE_RECORD_IDS,
             "sample_snippets": SAMPLE_SNIPPETS,

@@ -68,8 +68,10 @@ class ShardedRecords(Generic[RowT]):
                 raise ArtifactCorruptError(
                     f"{path}: sha256 differs from {INDEX_NAME}; re-materialize this partition"
                 )
-            for line in data.decode("utf-8").splitlines():
-                yield self.model.model_validate_json(line)
+            # "\n" only: str.splitlines would also split at U+2028, U+0085 and friends inside a record
+            for line in data.decode("utf-8").split("\n"):
+                if line:
+                    yield self.model.model_validate_json(line)
 
 
 class _ShardWriter:

@@ -68,7 +68,7 @@ class LabelingResource(ConfigurableResource):
             timeout_seconds=policy.llm.timeout_seconds,
         )
         cache = ReplyCache(Path(self.cache_dir)) if policy.llm.cache else None
-        return ChatJsonClient(settings, self.api_key or KEYLESS_PLACEHOLDER, cache)
+        return ChatJsonClient(settings, self.api_key or KEYLESS_PLACEHOLDER, cache, keyless=not self.api_key)
 
     def extractor(self, policy: Policy) -> Extractor:
         if self.resolved_provider(policy) == "rules":

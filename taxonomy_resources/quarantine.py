@@ -13,6 +13,7 @@ from types import TracebackType
 from upath import UPath
 
 from taxonomy_assets.contracts import QuarantineEntry, to_json_line
+from taxonomy_assets.sources.blocks import SURROGATE, writable
 from taxonomy_resources.atomic_files import atomic_write_bytes, is_local
 
 
@@ -31,6 +32,14 @@ class QuarantineLog:
             self._handle = open(self._temp, "w", encoding="utf-8")  # noqa: SIM115
 
     def add(self, entry: QuarantineEntry) -> None:
+        """Record one entry; lone surrogates in its text (which UTF-8 cannot encode) become U+FFFD."""
+        unwritable = {
+            key: writable(value)
+            for key, value in entry.model_dump().items()
+            if isinstance(value, str) and SURROGATE.search(value)
+        }
+        if unwritable:
+            entry = entry.model_copy(update=unwritable)
         self.reasons[entry.reason] += 1
         line = to_json_line(entry)
         if self._temp is None:

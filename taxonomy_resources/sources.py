@@ -13,5 +13,10 @@ class SourcesResource(ConfigurableResource):
 
     root: str = Field(str(SAMPLE_SOURCES_DIR), description="Folder holding L0/ L1/ L2/ L3/ source folders.")
 
+    @property
+    def root_dir(self) -> Path:
+        """The resolved root; symlinks in the level folders may not lead outside it."""
+        return Path(self.root).expanduser().resolve()
+
     def level_dir(self, level: str) -> Path:
-        return Path(self.root).expanduser().resolve() / level
+        return self.root_dir / level

@@ -22,11 +22,16 @@ from taxonomy_assets.rules.verify import RuleVerifier
 
 @dataclass(frozen=True)
 class Action:
-    """One scripted reply: `content` (raw assistant text), `status` (HTTP error) and/or `delay` seconds."""
+    """One scripted reply: `content` (raw assistant text), `status` (HTTP error) and/or `delay` seconds;
+    `body` replaces the whole HTTP body (sent as `content_type`), `echo_key` makes an error body quote
+    the request's Authorization header, as some providers do on 401."""
 
     content: str | None = None
     status: int = 200
     delay: float = 0.0
+    body: str | None = None
+    content_type: str = "application/json"
+    echo_key: bool = False
 
 
 @dataclass
@@ -89,10 +94,21 @@ def _handler(state: ServerState, model: RulesModel) -> type[BaseHTTPRequestHandl
             if not self.path.endswith("/chat/completions"):
                 self._send(404, {"error": {"message": f"no route {self.path}"}})
                 return
+            if action.body is not None:
+                raw = action.body.encode()
+                self.send_response(action.status)
+                self.send_header("Content-Type", action.content_type)
+                self.send_header("Content-Length", str(len(raw)))
+                self.end_headers()
+                self.wfile.write(raw)
+                return
             if action.status != 200:
+                message = "scripted error"
+                if action.echo_key:
+                    message = f"Incorrect API key provided: {self.headers.get('Authorization')}"
                 self._send(
                     action.status,
-                    {"error": {"message": "scripted error", "type": "server_error"}},
+                    {"error": {"message": message, "type": "server_error"}},
                     {"retry-after-ms": "10"},
                 )
                 return

@@ -10,6 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# Property tests and the S0 fuzzer run a modest number of examples by default so the suite stays fast;
+# HYPOTHESIS_PROFILE=thorough fuzzes much longer. Tests that set max_examples themselves keep theirs.
+settings.register_profile("default", max_examples=40, deadline=None, database=None)
+settings.register_profile("thorough", max_examples=2000, deadline=None, database=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SAMPLE_SOURCES = PROJECT_ROOT / "data" / "sample"

@@ -1,20 +1,29 @@
 """The OpenAI-compatible provider against a real HTTP server on 127.0.0.1 (no mocks)."""
 
 import json
+import logging
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from dagster import DagsterInstance, materialize
+from upath import UPath
 
 from taxonomy_assets.concepts.reading import RecordReader
 from taxonomy_assets.contracts import FrequencyRow, SourceRecord
+from taxonomy_assets.definitions import build_resources
 from taxonomy_assets.labelers import LabelingError
 from taxonomy_assets.policy import Policy, load_policy
-from taxonomy_assets.s1_candidates import S1Counters, extract_candidates
+from taxonomy_assets.s0_source_records import s0_source_records
+from taxonomy_assets.s1_candidates import S1Counters, extract_candidates, s1_candidates
 from taxonomy_assets.s3_verified_concepts import verify_concepts
 from taxonomy_resources.labeling import LabelingResource
+from taxonomy_resources.policy_resource import PolicyResource
+from taxonomy_resources.quarantine import QuarantineLog
+from taxonomy_resources.run_folder import RunFolderResource
+from taxonomy_resources.sources import SourcesResource
 from tests.chat_completions_server import Action, ChatCompletionsServer
 from tests.conftest import PROJECT_ROOT, CliWorld, artifact_files, read_manifest
 
@@ -249,3 +258,118 @@ def test_concurrent_requests_keep_record_order(server, policy, tmp_path) -> None
 
     assert run(parallel) == run(policy)
     assert len(server.requests) == 2 * len(set(texts))  # each distinct text once per cache folder
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        Action(body="<html><body>502 Bad Gateway</body></html>", content_type="text/html"),
+        Action(body='{"id": "chatcmpl-1", "choices": [', content_type="application/json"),
+        Action(body="not json at all", content_type="application/json"),
+    ],
+)
+def test_a_200_body_that_is_not_a_completion_is_quarantined_per_record(
+    server, policy, tmp_path, body
+) -> None:
+    server.queue(body, body)
+    extractor = labeling(server, tmp_path).extractor(policy)
+    records = [
+        SourceRecord(record_id=str(n), level="L0", text=text, institution="U", url="u", source_file="f.csv")
+        for n, text in enumerate(["School of Law", "School of Nursing"])
+    ]
+    quarantined, counters = [], S1Counters()
+    candidates = list(
+        extract_candidates(records, "L0", RecordReader(extractor, policy), quarantined.append, counters)
+    )
+    assert [candidate.normalized for candidate in candidates] == ["nursing"]
+    assert [(entry.reason, entry.record_id) for entry in quarantined] == [("invalid_llm_reply", "0")]
+    assert extractor.client.usage.repairs == 1 and extractor.client.usage.gave_up == 1
+
+
+def test_a_200_body_that_is_not_a_completion_once_is_asked_again(server, policy, tmp_path) -> None:
+    server.queue(Action(body="upstream hiccup", content_type="text/plain"))
+    extractor = labeling(server, tmp_path).extractor(policy)
+    assert [label.normalized for label in extractor.extract("School of Law", "L0")] == ["law"]
+    assert len(server.requests) == 2
+
+
+SECRET = "sk-live-0123456789abcdefSECRET"
+OPENAI_FLAGS = ["--provider", "openai", "--model", "m", "--base-url"]
+
+
+def test_an_error_body_echoing_the_key_is_redacted_everywhere(server, policy, tmp_path, caplog) -> None:
+    caplog.set_level(logging.DEBUG)
+    server.queue(Action(status=401, echo_key=True))
+    extractor = LabelingResource(
+        provider="openai", model="m", base_url=server.base_url, cache_dir=str(tmp_path), api_key=SECRET
+    ).extractor(policy)
+    records = [
+        SourceRecord(
+            record_id="0", level="L0", text="School of Law", institution="U", url="u", source_file="f"
+        )
+    ]
+    quarantined: list = []
+    list(extract_candidates(records, "L0", RecordReader(extractor, policy), quarantined.append, S1Counters()))
+    [entry] = quarantined
+    assert entry.reason == "llm_request_failed" and "401" in entry.detail and "[REDACTED]" in entry.detail
+    log = QuarantineLog(UPath(tmp_path / "quarantine.jsonl"))
+    log.add(entry)
+    log.commit()
+    written = [path.read_bytes() for path in tmp_path.rglob("*") if path.is_file()]
+    assert written and not any(SECRET.encode() in data for data in written)
+    assert SECRET not in caplog.text and SECRET not in str(entry)
+
+
+def test_cli_extract_never_prints_the_key(server, tmp_path) -> None:
+    server.queue(*[Action(status=401, echo_key=True)] * 4)
+    env = {"PATH": "/usr/bin:/bin", "TAXONOMY_OUTPUT_ROOT": str(tmp_path), "OPENAI_API_KEY": SECRET}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "taxonomy_assets.cli",
+            "extract",
+            "--level",
+            "L0",
+            *OPENAI_FLAGS,
+            server.base_url,
+        ],
+        input="School of Law\n",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert result.returncode == 1
+    assert json.loads(result.stdout)["error"].startswith("llm_request_failed")
+    assert SECRET not in result.stdout + result.stderr and "[REDACTED]" in result.stdout
+
+
+def test_a_provider_echoing_the_key_leaves_no_trace_in_the_run_folder_or_instance(server, tmp_path) -> None:
+    """S0 and S1 of a level materialized in a real Dagster instance while every request gets a 401 that
+    quotes the key, or a valid reply that repeats it: the run goes on, and no file holds the key."""
+    server.queue(*[Action(status=401, echo_key=True)] * 40)
+    server.queue(*[Action(content=json.dumps({"labels": [{"label": SECRET, "aliases": [SECRET]}]}))] * 400)
+    run_folder = RunFolderResource(output_root=str(tmp_path / "output"), run_id="leak")
+    resources = build_resources(
+        run_folder=run_folder,
+        policy=PolicyResource(run_folder=run_folder, environment="testing"),
+        sources=SourcesResource(root=str(PROJECT_ROOT / "data" / "sample")),
+        labeling=LabelingResource(
+            provider="openai",
+            model="m",
+            base_url=server.base_url,
+            cache_dir=str(tmp_path / "cache"),
+            api_key=SECRET,
+        ),
+    )
+    (tmp_path / "dagster_home").mkdir()
+    with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
+        result = materialize(
+            [s0_source_records, s1_candidates], partition_key="L0", resources=resources, instance=instance
+        )
+        assert result.success
+    quarantine = (run_folder.root / "quarantine" / "S1" / "L0.jsonl").read_text()
+    assert "llm_request_failed" in quarantine and "[REDACTED]" in quarantine
+    files = [path for path in tmp_path.rglob("*") if path.is_file()]
+    assert files and not [path for path in files if SECRET.encode() in path.read_bytes()]

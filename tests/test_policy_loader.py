@@ -1,6 +1,9 @@
 """Policy loading: overlays merge, includes resolve, unknown keys and bad values fail precisely."""
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -66,3 +69,47 @@ def test_snapshot_round_trips_to_the_same_hash(policies: Path, tmp_path: Path) -
     snapshot.write_text(policy_to_yaml(policy))
     assert policy_hash(load_policy_file(snapshot)) == policy_hash(policy)
     assert policy_to_yaml(load_policy_file(snapshot)) == snapshot.read_text()
+
+
+BROKEN_POLICIES = {
+    "non_utf8_overlay": ("environments/testing.yaml", "replace", "not UTF-8 \\(byte 0xe9"),
+    "include_of_a_folder": ("default.yaml", "include", "lexicon: not a regular file"),
+    "include_of_a_fifo": ("default.yaml", "fifo", "pipe.yaml: not a regular file"),
+    "yaml_syntax_error": ("environments/testing.yaml", "syntax", "not valid YAML"),
+}
+
+
+def break_policies(policies: Path, case: str) -> None:
+    target, how, _ = BROKEN_POLICIES[case]
+    path = policies / target
+    if how == "replace":
+        path.write_bytes("raw_extraction:\n  shard_size: 25 # réglé\n".encode("latin-1"))
+    elif how == "syntax":
+        path.write_text("raw_extraction: [unclosed\n  shard_size: 25\n")
+    else:
+        name = "lexicon" if how == "include" else "lexicon/pipe.yaml"
+        if how == "fifo":
+            os.mkfifo(policies / name)
+        path.write_text(path.read_text().replace('"lexicon/extraction.yaml"', f'"{name}"'))
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_POLICIES))
+def test_unusable_policy_files_are_a_policy_error_naming_the_file(policies: Path, case: str) -> None:
+    break_policies(policies, case)
+    with pytest.raises(PolicyError, match=BROKEN_POLICIES[case][2]):
+        load_policy(policies, "testing")
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_POLICIES))
+def test_cli_reports_an_unusable_policy_in_one_line_with_exit_2(policies: Path, case: str) -> None:
+    break_policies(policies, case)
+    command = ["config", "validate", "--policies", str(policies), "--environment", "testing"]
+    result = subprocess.run(
+        [sys.executable, "-m", "taxonomy_assets.cli", *command],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+    assert "Traceback" not in result.stderr

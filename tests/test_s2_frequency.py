@@ -162,3 +162,14 @@ def test_editions_of_one_venue_count_once_at_venue_levels(write_candidates) -> N
 
 
 L3_THRESHOLDS = LevelThresholds(min_institutions=2, min_src_count=1)
+
+
+def test_homoglyph_and_invisible_variants_of_an_institution_count_once(write_candidates) -> None:
+    spellings = ["Stanford University"] * 2 + ["Stanf\u043erd University", "\uff33tanford  UNIVERSITY\u200b"]
+    artifact = write_candidates(
+        [candidate("robotics", name, f"Robotics {number}") for number, name in enumerate(spellings)]
+        + [candidate("robotics", "Stanford Universität", "Robotics lab")]
+    )
+    [row] = compute_frequency_table(artifact, "L2", THRESHOLDS, InstitutionPolicy())
+    assert row.inst_count == 2
+    assert row.institutions == ["Stanford University", "Stanford Universität"]

@@ -28,7 +28,8 @@ class UsageProblem(click.ClickException):
     exit_code = EXIT_USAGE
 
     def show(self, file: TextIO | None = None) -> None:
-        click.echo(f"error: {self.message}", err=True)
+        # one line, whatever the message carries (YAML errors span several)
+        click.echo(f"error: {' '.join(self.message.split())}", err=True)
 
 
 def _output_root(value: str | None) -> str:

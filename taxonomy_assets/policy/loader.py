@@ -23,21 +23,46 @@ class PolicyError(ValueError):
     """A policy file is missing, unreadable or invalid; the message says which file and which key."""
 
 
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
 def _read_yaml(path: Path) -> Any:
+    """Parsed YAML of one policy file; every way it can be unusable is a PolicyError naming the file.
+
+    Only regular files are read (a folder or a FIFO named by an include is refused before opening).
+    """
+    if not path.exists():
+        raise PolicyError(f"policy file not found: {path}")
+    if not path.is_file():
+        raise PolicyError(f"{path}: not a regular file; name a YAML file")
     try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError as exc:
-        raise PolicyError(f"policy file not found: {path}") from exc
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PolicyError(
+            f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
+        ) from None
     try:
         return yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise PolicyError(f"{path}: not valid YAML: {exc}") from exc
+        raise PolicyError(f"{path}: not valid YAML: {_one_line(str(exc))}") from None
+    except RecursionError:
+        raise PolicyError(f"{path}: nested too deeply to be a policy") from None
 
 
 def _resolve_includes(node: Any, base_dir: Path, seen: tuple[Path, ...] = ()) -> Any:
     if isinstance(node, dict):
         if set(node) == {INCLUDE_KEY}:
-            target = (base_dir / str(node[INCLUDE_KEY])).resolve()
+            if not isinstance(node[INCLUDE_KEY], str) or not node[INCLUDE_KEY]:
+                raise PolicyError(f"include {node[INCLUDE_KEY]!r} must name a file relative to {base_dir}")
+            try:
+                target = (base_dir / node[INCLUDE_KEY]).resolve()
+            except (OSError, RuntimeError) as exc:
+                raise PolicyError(f"include {node[INCLUDE_KEY]!r} cannot be resolved: {exc}") from None
             if not target.is_relative_to(base_dir.resolve()):
                 raise PolicyError(f"include {node[INCLUDE_KEY]!r} points outside {base_dir}")
             if target in seen:

@@ -33,6 +33,33 @@ class RawExtractionPolicy(StrictModel):
     max_document_bytes: int = Field(
         5_000_000, ge=1, description="Larger documents are quarantined whole, without being read."
     )
+    max_decompressed_bytes: int = Field(
+        50_000_000,
+        ge=1,
+        description="A container (XLSX) whose parts inflate to more is quarantined as budget_exceeded "
+        "before anything is decompressed.",
+    )
+    max_document_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="Wall time to read and filter one document; the reading process is killed past it and "
+        "the document quarantined as budget_exceeded.",
+    )
+    max_document_memory_bytes: int = Field(
+        512 * 1024 * 1024,
+        ge=32 * 1024 * 1024,
+        description="Memory the reading process may add while reading one document (data segment above "
+        "its size when it started); past it the document is quarantined as budget_exceeded.",
+    )
+    max_document_blocks: int = Field(
+        200_000, ge=1, description="Blocks (rows, list items, lines) one document may yield."
+    )
+    max_table_columns: int = Field(
+        256,
+        ge=1,
+        description="Worksheet columns read; a sheet's declared dimension is not trusted, cells further "
+        "right are ignored.",
+    )
     languages: list[str] = Field(
         default_factory=lambda: ["en"],
         description="Target languages (ISO 639-1); empty keeps every language. Blocks are tagged either way.",

@@ -102,10 +102,14 @@ class NearDuplicateFilter:
     document, exactly or with a word-set Jaccard similarity of at least `threshold`.
 
     The scope matters: a spreadsheet lists "School of Medicine" once per institution, and those rows
-    are evidence, not duplicates. Candidates come from a prefix-filter index: two sets with Jaccard
-    >= t share a word among the first |x| - ceil(t|x|) + 1 words of each, in any fixed word order.
-    Ordering words rarest-first over the document (`texts`) keeps the shared "department", "of"
-    out of the prefixes, so the cost stays near-linear even for a spreadsheet of 100k rows.
+    are evidence, not duplicates. Candidates come from prefix-filter indexes (as in AllPairs/PPJoin):
+    two sets with Jaccard >= t overlap in at least a = t/(1+t)(|x|+|y|) words, so their first
+    |x| - a + 1 and |y| - a + 1 words (one fixed order, rarest first over the document) share a word.
+    For the smaller set that prefix is at most |x| - ceil(2t/(1+t)|x|) + 1 words (often one), for the
+    larger at most |y| - ceil(t|y|) + 1. Each block is indexed both ways, keyed by its size, and probes
+    each index only at the sizes where it is the larger or the smaller set. Words every block shares
+    ("department", "of", "research") then stay out of the short prefixes, so 90,000 similar list
+    items cost linear time instead of comparing every pair.
     """
 
     def __init__(self, threshold: float, texts: Iterable[str] = ()) -> None:
@@ -113,10 +117,33 @@ class NearDuplicateFilter:
         self.frequency = Counter(token for text in texts for token in set(_tokens(text)))
         self.seen_keys: set[tuple[str, ...]] = set()
         self.token_sets: list[frozenset[str]] = []
-        self.index: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        # (scope, word, size) -> blocks: by the short prefix (probed by larger or equal blocks) and by
+        # the long prefix (probed by smaller blocks)
+        self.short_index: dict[tuple[object, ...], list[int]] = defaultdict(list)
+        self.long_index: dict[tuple[object, ...], list[int]] = defaultdict(list)
 
     def _order(self, token: str) -> tuple[int, str]:
         return self.frequency[token], token
+
+    def _long_prefix(self, size: int) -> int:
+        # EPSILON keeps 0.9 * 10 (= 9.000000000000002) from shortening the prefix
+        return size - math.ceil(self.threshold * size - EPSILON) + 1
+
+    def _short_prefix(self, size: int) -> int:
+        return size - math.ceil(2 * self.threshold / (1 + self.threshold) * size - EPSILON) + 1
+
+    def _candidates(self, ordered: list[str], scope: tuple[str, ...]) -> set[int]:
+        size = len(ordered)
+        smallest = math.ceil(self.threshold * size - EPSILON)
+        largest = math.floor(size / self.threshold + EPSILON)
+        found: set[int] = set()
+        for token in ordered[: self._long_prefix(size)]:
+            for other_size in range(smallest, size + 1):
+                found.update(self.short_index.get((*scope, token, other_size), ()))
+        for token in ordered[: self._short_prefix(size)]:
+            for other_size in range(size + 1, largest + 1):
+                found.update(self.long_index.get((*scope, token, other_size), ()))
+        return found
 
     def is_duplicate(self, text: str, scope: tuple[str, ...] = ()) -> bool:
         tokens = _tokens(text)
@@ -128,19 +155,15 @@ class NearDuplicateFilter:
         if len(token_set) < MIN_TOKENS_FOR_NEAR_DUPLICATE:
             return False
         ordered = sorted(token_set, key=self._order)
-        # EPSILON keeps 0.9 * 10 (= 9.000000000000002) from shortening the prefix
-        prefix = ordered[: len(ordered) - math.ceil(self.threshold * len(ordered) - EPSILON) + 1]
-        candidates = {number for token in prefix for number in self.index.get((*scope, token), ())}
-        for number in candidates:
+        for number in sorted(self._candidates(ordered, scope)):
             other = self.token_sets[number]
-            # Jaccard never exceeds min/max of the sizes; skip pairs that cannot reach the threshold
-            sizes = sorted((len(token_set), len(other)))
-            if sizes[0] / sizes[1] < self.threshold - EPSILON:
-                continue
             if len(token_set & other) / len(token_set | other) >= self.threshold:
                 return True
         number = len(self.token_sets)
         self.token_sets.append(token_set)
-        for token in prefix:
-            self.index[(*scope, token)].append(number)
+        size = len(ordered)
+        for token in ordered[: self._short_prefix(size)]:
+            self.short_index[(*scope, token, size)].append(number)
+        for token in ordered[: self._long_prefix(size)]:
+            self.long_index[(*scope, token, size)].append(number)
         return False

@@ -2,6 +2,11 @@
 
 Every reader passes its text through `clean_text`, so a block's text is never empty, is NFC, and has
 its whitespace collapsed to single spaces; the same unit written two ways then gets one record id.
+Text is also made safe to write anywhere: format characters (Unicode category Cf: zero-width spaces
+and joiners, soft hyphens, bidi embeddings, overrides and isolates, tag characters) are removed, since
+they are invisible, split equal names and can reorder or hide what a label says; lone surrogates
+(from `\\udfff` escapes in JSON or YAML, or `_xDFFF_` in XLSX) cannot be encoded as UTF-8 and become
+U+FFFD, which the block filter rejects as `invalid_characters`.
 """
 
 import re
@@ -10,8 +15,28 @@ from dataclasses import dataclass
 
 WHITESPACE = re.compile(r"\s+")
 SECTION_SEPARATOR = " > "
-# Invisible characters that split otherwise equal names ("Physics\u200b" vs "Physics").
-INVISIBLE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
+REPLACEMENT_CHARACTER = "\ufffd"
+SURROGATE = re.compile("[\ud800-\udfff]")
+# Format characters live in planes 0, 1 and 14 (tags); scanning those is enough and takes ~20 ms once.
+_FORMAT_PLANES = (range(0x20000), range(0xE0000, 0xE1000))
+
+
+def _format_character_class() -> str:
+    ranges: list[tuple[int, int]] = []
+    for plane in _FORMAT_PLANES:
+        for code in plane:
+            if unicodedata.category(chr(code)) != "Cf":
+                continue
+            if ranges and ranges[-1][1] == code - 1:
+                ranges[-1] = (ranges[-1][0], code)
+            else:
+                ranges.append((code, code))
+    return "".join(
+        re.escape(chr(low)) + ("-" + re.escape(chr(high)) if high > low else "") for low, high in ranges
+    )
+
+
+INVISIBLE = re.compile(f"[{_format_character_class()}]")
 
 
 class DocumentError(ValueError):
@@ -24,8 +49,14 @@ class DocumentError(ValueError):
 
 
 def clean_text(text: str) -> str:
-    """NFC, invisible characters removed, whitespace runs collapsed to one space, ends trimmed."""
+    """NFC, lone surrogates -> U+FFFD, format characters removed, whitespace runs collapsed, ends trimmed."""
+    text = SURROGATE.sub(REPLACEMENT_CHARACTER, text)
     return WHITESPACE.sub(" ", INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()
+
+
+def writable(text: str) -> str:
+    """`text` with lone surrogates replaced, so it encodes as UTF-8 (for details and payloads)."""
+    return SURROGATE.sub(REPLACEMENT_CHARACTER, text)
 
 
 def with_heading(headings: list[str], depth: int, text: str) -> list[str]:
@@ -38,7 +69,7 @@ def section_path(headings: list[str]) -> str:
     return SECTION_SEPARATOR.join(heading for heading in headings if heading)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RawBlock:
     """One candidate record before filtering: a unit name, a list item, a table cell or a paragraph."""
 
@@ -52,7 +83,7 @@ class RawBlock:
     location: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowRejection:
     """A single bad row or line inside an otherwise usable document (e.g. a malformed JSONL line)."""
 

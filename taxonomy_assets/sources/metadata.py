@@ -7,7 +7,6 @@ CSV/XLSX/JSONL rows). A document without an institution, or above L0 without a p
 
 import re
 from dataclasses import dataclass, replace
-from pathlib import Path
 
 import yaml
 
@@ -52,19 +51,13 @@ def meta_from_mapping(data: object, where: str, strict: bool = True) -> Document
     return DocumentMeta(**{key: clean_text(str(data[key])) for key in META_KEYS if data.get(key) is not None})
 
 
-def sidecar_path(path: Path) -> Path:
-    return path.with_name(path.name + SIDECAR_SUFFIX)
-
-
-def read_sidecar(path: Path) -> DocumentMeta:
-    sidecar = sidecar_path(path)
-    if not sidecar.is_file():
-        return DocumentMeta()
+def parse_sidecar(data: bytes, name: str) -> DocumentMeta:
+    """Metadata from a sidecar's bytes (`<file>.meta.yaml`, strict keys)."""
     try:
-        data = yaml.safe_load(sidecar.read_text(encoding="utf-8"))
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise DocumentError("bad_metadata", f"{sidecar.name}: not readable YAML: {exc}") from exc
-    return meta_from_mapping(data, sidecar.name)
+        parsed = yaml.safe_load(data.decode("utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError) as exc:
+        raise DocumentError("bad_metadata", f"{name}: not readable YAML: {exc}") from exc
+    return meta_from_mapping(parsed, name)
 
 
 def split_front_matter(text: str, where: str) -> tuple[DocumentMeta, str]:
@@ -78,7 +71,7 @@ def split_front_matter(text: str, where: str) -> tuple[DocumentMeta, str]:
         return DocumentMeta(), text
     try:
         data = yaml.safe_load(match.group(1) or "")
-    except yaml.YAMLError as exc:
+    except (yaml.YAMLError, RecursionError) as exc:
         raise DocumentError("bad_metadata", f"{where}: front matter is not valid YAML: {exc}") from exc
     # blank lines stand in for the front matter so block locations keep the file's line numbers
     body = "\n" * text.count("\n", 0, match.end()) + text[match.end() :]

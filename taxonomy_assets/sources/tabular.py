@@ -8,12 +8,14 @@ rows (bad quoting, a quote left open by a truncated file) are rejected one by on
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from openpyxl import Workbook, load_workbook
 
+from taxonomy_assets.policy.models import RawExtractionPolicy
 from taxonomy_assets.sources.blocks import DocumentError, RawBlock, RowRejection, clean_text
 from taxonomy_assets.sources.metadata import RECORD_FIELDS, SIDECAR_SUFFIX, DocumentMeta
 
@@ -117,8 +119,9 @@ class TableLayout:
         )
 
 
-def _is_blank(row: list[Cell]) -> bool:
-    return not any(clean_text(_cell_text(cell)) for cell in row)
+def _is_blank(row: Sequence[Cell]) -> bool:
+    # openpyxl pads missing rows with None; the count is C-speed for a million padded rows
+    return row.count(None) == len(row) or not any(clean_text(_cell_text(cell)) for cell in row)
 
 
 def read_csv(
@@ -161,9 +164,38 @@ def _open_workbook(data: bytes, where: str) -> Workbook:
         ) from exc
 
 
-def read_xlsx(data: bytes, meta: DocumentMeta, level: str, where: str) -> Iterator[RawBlock | RowRejection]:
+def check_inflated_size(data: bytes, limit: int, where: str) -> None:
+    """Refuse a ZIP container whose members inflate past `limit` before anything is decompressed.
+
+    zipfile never yields more than a member's declared size (and fails the CRC if the stream is
+    longer), so the declared sizes bound what parsing could inflate; every member counts, since the
+    workbook's manifest may give shared strings any name.
+    """
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise DocumentError("corrupt_xlsx", f"{where}: not a readable ZIP container ({exc})") from exc
+    total = sum(member.file_size for member in members)
+    if total > limit:
+        largest = max(members, key=lambda member: member.file_size)
+        raise DocumentError(
+            "budget_exceeded",
+            f"{where}: decompressed_bytes: parts inflate to {total} bytes > max_decompressed_bytes {limit} "
+            f"(largest {largest.filename!r}: {largest.file_size} bytes)",
+        )
+
+
+def read_xlsx(
+    data: bytes, meta: DocumentMeta, level: str, where: str, policy: RawExtractionPolicy
+) -> Iterator[RawBlock | RowRejection]:
     """Every worksheet in order, each with its own header row; a sheet without one is rejected alone,
-    and a workbook where no sheet has one is refused."""
+    and a workbook where no sheet has one is refused.
+
+    A sheet's declared dimension is not trusted (`A1:XFD1048576` would pad every row to 16,384
+    cells): rows are read as stored, at most `max_table_columns` wide.
+    """
+    check_inflated_size(data, policy.max_decompressed_bytes, where)
     workbook = _open_workbook(data, where)
     usable = 0
     sheet_errors: list[tuple[str, DocumentError, str]] = []
@@ -171,10 +203,12 @@ def read_xlsx(data: bytes, meta: DocumentMeta, level: str, where: str) -> Iterat
         for sheet in workbook.worksheets:
             sheet_where = f"{where}#{sheet.title}"
             layout: TableLayout | None = None
-            for number, row in enumerate(sheet.iter_rows(values_only=True), start=1):
-                cells = list(row)
-                if _is_blank(cells):
+            sheet.reset_dimensions()
+            rows = sheet.iter_rows(values_only=True, max_col=policy.max_table_columns)
+            for number, row in enumerate(rows, start=1):
+                if _is_blank(row):
                     continue
+                cells = list(row)
                 if layout is None:
                     try:
                         layout = TableLayout.from_header(cells, meta, level, sheet_where)

@@ -1,0 +1,123 @@
+"""One document from bytes to verdicts: read it, judge every block, flag near-duplicates.
+
+This is all the work that depends on a document's content, so S0 runs it inside the reader process
+under the per-document budget (`reader_process`); the step itself only turns the verdicts into records
+and quarantine entries. A document is taken whole or not at all, so the answer is either the verdict
+of every block or one `DocumentFailure`.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from taxonomy_assets.policy.models import RawExtractionPolicy
+from taxonomy_assets.sources.block_filters import BlockFilter, NearDuplicateFilter
+from taxonomy_assets.sources.blocks import (
+    REPLACEMENT_CHARACTER,
+    DocumentError,
+    RawBlock,
+    RowRejection,
+    writable,
+)
+from taxonomy_assets.sources.readers import read_document
+
+PAYLOAD_CHARS = 500
+# Block fields besides the text that end up in records; U+FFFD there means an unencodable character.
+META_FIELDS = ("institution", "parent_hint", "section", "url", "fetched_at", "language")
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentJob:
+    name: str
+    path: Path
+    sidecar: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeptBlock:
+    block: RawBlock
+    language: str
+
+
+@dataclass(frozen=True, slots=True)
+class DroppedBlock:
+    reason: str
+    detail: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class DocumentFailure:
+    reason: str
+    detail: str
+
+
+Verdicts = list[KeptBlock | DroppedBlock] | DocumentFailure
+
+
+def _unencodable_field(block: RawBlock) -> str | None:
+    return next((name for name in META_FIELDS if REPLACEMENT_CHARACTER in getattr(block, name)), None)
+
+
+class DocumentJudge:
+    """Callable the reader process runs per document; holds the level's policy and filters."""
+
+    def __init__(self, level: str, policy: RawExtractionPolicy) -> None:
+        self.level = level
+        self.policy = policy
+        self.block_filter = BlockFilter(policy)
+
+    def read(self, job: DocumentJob) -> list[RawBlock | RowRejection]:
+        items: list[RawBlock | RowRejection] = []
+        limit = self.policy.max_document_blocks
+        for item in read_document(
+            job.path, job.name, self.level, self.policy, job.sidecar, look_beside=False
+        ):
+            items.append(item)
+            if len(items) > limit:
+                raise DocumentError(
+                    "budget_exceeded", f"{job.name}: blocks: more than max_document_blocks {limit} blocks"
+                )
+        if not items:
+            raise DocumentError(
+                "no_records", f"{job.name}: the document holds no blocks (only metadata, a header or markup)"
+            )
+        return items
+
+    def __call__(self, job: DocumentJob) -> Verdicts:
+        try:
+            items = self.read(job)
+        except DocumentError as exc:
+            return DocumentFailure(exc.reason, writable(exc.detail))
+        except MemoryError:
+            raise
+        except Exception as exc:  # a reader bug or exotic input must not fail the batch
+            return DocumentFailure("reader_error", writable(f"{job.name}: {exc.__class__.__name__}: {exc}"))
+        return self.judge(items)
+
+    def judge(self, items: list[RawBlock | RowRejection]) -> list[KeptBlock | DroppedBlock]:
+        duplicates = NearDuplicateFilter(
+            self.policy.near_duplicate_threshold, (item.text for item in items if isinstance(item, RawBlock))
+        )
+        verdicts: list[KeptBlock | DroppedBlock] = []
+        for item in items:
+            if isinstance(item, RowRejection):
+                verdicts.append(DroppedBlock(item.reason, f"{item.location}: {item.detail}", item.payload))
+                continue
+            verdict = self.block_filter.judge(item.text, item.language)
+            reason, detail = verdict.reason, f"{item.location}: {verdict.detail}"
+            field = _unencodable_field(item) if reason is None else None
+            if field is not None:
+                reason = "invalid_characters"
+                detail = f"{item.location}: {field} contains U+FFFD (an unencodable or undecodable character)"
+            if reason is None and duplicates.is_duplicate(item.text, (item.institution, item.parent_hint)):
+                reason, detail = "near_duplicate", f"{item.location}: repeats an earlier block"
+            if reason is None:
+                verdicts.append(KeptBlock(item, verdict.language))
+            else:
+                verdicts.append(DroppedBlock(reason, detail, item.text))
+        return [
+            DroppedBlock(v.reason, writable(v.detail), writable(v.payload[:PAYLOAD_CHARS]))
+            if isinstance(v, DroppedBlock)
+            else v
+            for v in verdicts
+        ]
