@@ -9,6 +9,7 @@ carries too. The work is done by the pure `taxonomy_assets.consolidation` packag
 
 import collections
 import time
+from collections.abc import Callable
 
 from dagster import AssetExecutionContext, AssetIn, MetadataValue, Output, asset
 
@@ -16,11 +17,12 @@ from taxonomy_assets.code_versions import code_version
 from taxonomy_assets.concepts import ConceptKeyer, FieldFamilies
 from taxonomy_assets.consolidation import consolidate_level
 from taxonomy_assets.constants import CURATION_GROUP, PARQUET_IO_MANAGER
-from taxonomy_assets.contracts import Concept, ConceptMerge, FrequencyRow
+from taxonomy_assets.contracts import Concept, ConceptMerge, FrequencyRow, Verdict
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_PARTITIONS
 from taxonomy_assets.policy.models import Policy
 from taxonomy_assets.rules.context import ContextQualifier
+from taxonomy_resources.labeling import LabelingResource
 from taxonomy_resources.parquet_io_manager import ParquetArtifact
 from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.row_stream import RowStream
@@ -42,7 +44,11 @@ def merges_markdown(merges: list[ConceptMerge], limit: int = MERGES_IN_TABLE) ->
 
 
 def consolidate(
-    level: Level, frequency: ParquetArtifact, verified: ParquetArtifact, policy: Policy
+    level: Level,
+    frequency: ParquetArtifact,
+    verified: ParquetArtifact,
+    policy: Policy,
+    verify: Callable[[str, Level], Verdict] | None = None,
 ) -> tuple[list[Concept], list[ConceptMerge], int]:
     """Read one level's S2 and S3 artifacts and consolidate them under the policy."""
     keyer = ConceptKeyer(policy.concepts, policy.label)
@@ -56,6 +62,7 @@ def consolidate(
         keyer,
         families,
         ContextQualifier(policy.concepts, policy.extraction, policy.label),
+        verify,
     )
     return result.concepts, result.merges, result.rounds
 
@@ -67,7 +74,14 @@ def consolidate(
     group_name=CURATION_GROUP,
     kinds={"python", "parquet"},
     code_version=code_version(
-        "consolidation.1", "consolidation", "concepts", "label", "hierarchy", "levels", "extraction"
+        "consolidation.2",
+        "consolidation",
+        "concepts",
+        "label",
+        "hierarchy",
+        "levels",
+        "extraction",
+        "verification",
     ),
     description="Consolidation: near-duplicate concepts merged and context-dependent headings split, "
     "every decision with its reason (merges table).",
@@ -77,11 +91,13 @@ def consolidated_concepts(
     frequency: ParquetArtifact,
     verified: ParquetArtifact,
     policy: PolicyResource,
+    labeling: LabelingResource,
 ) -> Output[RowStream]:
     level: Level = context.partition_key  # type: ignore[assignment]
     pinned = policy.pinned(context.run.run_id)
+    verifier = labeling.verifier(pinned.policy)
     started = time.perf_counter()
-    concepts, merges, rounds = consolidate(level, frequency, verified, pinned.policy)
+    concepts, merges, rounds = consolidate(level, frequency, verified, pinned.policy, verifier.verify)
     kinds = collections.Counter(merge.kind for merge in merges)
     metadata = {
         **pinned.metadata(),
@@ -93,6 +109,7 @@ def consolidated_concepts(
         "rounds": rounds,
         "merges": [merge.model_dump(mode="json") for merge in merges if merge.kind != "spelling"],
         "merges_table": MetadataValue.md(merges_markdown(merges)),
+        **labeling.usage_metadata(verifier),
         "compute_seconds": round(time.perf_counter() - started, 4),
     }
     return Output(RowStream(rows=concepts, model=Concept, metadata=metadata))

@@ -9,6 +9,7 @@ from taxonomy_assets.contracts import Concept, FrequencyRow
 from taxonomy_assets.policy import Policy, load_policy
 from taxonomy_assets.project_paths import POLICIES_DIR
 from taxonomy_assets.rules.context import ContextQualifier
+from taxonomy_assets.rules.verify import RuleVerifier
 
 
 @pytest.fixture(scope="module")
@@ -112,8 +113,8 @@ def test_spacing_acronyms_and_typos_merge_with_reasons(policy: Policy) -> None:
     rows = [
         row(policy, "L2", "micro engineering", ["A", "B"], {"engineering": 2}),
         row(policy, "L2", "microengineering", ["C", "D"], {"engineering": 2}),
-        row(policy, "L2", "natural language understanding", ["E", "F"], {"computer science": 2}),
-        row(policy, "L2", "nlu", ["G", "H"], {"computer science": 2}, aliases=["NLU"]),
+        row(policy, "L2", "statistical machine translation", ["E", "F"], {"computer science": 2}),
+        row(policy, "L2", "smt", ["G", "H"], {"computer science": 2}, aliases=["SMT"]),
         row(policy, "L2", "enviromental modeling", ["I", "J"], {"engineering": 2}),
         row(policy, "L2", "environmental modeling", ["K", "L", "M"], {"engineering": 3}),
     ]
@@ -121,12 +122,12 @@ def test_spacing_acronyms_and_typos_merge_with_reasons(policy: Policy) -> None:
     reasons = {merge.source_label: merge.reason for merge in result.merges if merge.kind == "merge"}
     assert set(by_label(result)) == {
         "microengineering",
-        "natural language understanding",
+        "statistical machine translation",
         "environmental modeling",
     }
     assert reasons == {
         "micro engineering": "same letters apart from spacing",
-        "nlu": "'NLU' is the initials of 'natural language understanding'",
+        "smt": "'SMT' is the initials of 'statistical machine translation'",
         "enviromental modeling": "one-letter spelling variant ('enviromental' / 'environmental')",
     }
 
@@ -181,3 +182,49 @@ def test_spelling_folds_are_recorded_and_consolidation_is_deterministic(policy: 
         spelling.source_label == "statistical sciences"
         and spelling.reason == "same concept key (plural, synonym)"
     )
+
+
+def test_phrasings_that_each_lack_support_join_and_are_verified(policy: Policy) -> None:
+    rows = [
+        row(policy, "L3", "formal verification", ["EuroSys"], {"computer system": 1}, kept=False),
+        row(
+            policy,
+            "L3",
+            "formal verification of systems software",
+            ["SOSP"],
+            {"computer system": 1},
+            kept=False,
+        ),
+        row(policy, "L3", "kenji tanaka", ["SOSP"], kept=False),
+        row(policy, "L3", "kenji tanaka of tokyo", ["NSDI"], kept=False),
+    ]
+    keyer = ConceptKeyer(policy.concepts, policy.label)
+    verifier = RuleVerifier.from_policy(policy)
+    result = consolidate_level(
+        "L3",
+        rows,
+        [],
+        policy.levels["L3"],
+        policy.consolidation,
+        keyer,
+        FieldFamilies(policy.hierarchy.families, keyer.fold),
+        ContextQualifier(policy.concepts, policy.extraction, policy.label),
+        verifier.verify,
+    )
+    (concept,) = result.concepts  # a person's name never becomes a concept, however it is spelled
+    assert concept.normalized == "formal verification" and concept.passed
+    assert concept.institutions == ["EuroSys", "SOSP"]
+    assert concept.reasons[0] == "kept once its phrasings joined (2 institution(s))"
+    assert "complement 'of system software'" in concept.merge_reasons[0]
+
+
+def test_a_qualified_topic_with_support_of_its_own_stays_apart(policy: Policy) -> None:
+    rows = [
+        row(policy, "L3", "machine learning", ["A", "B"]),
+        row(policy, "L3", "machine learning for data management", ["C", "D"]),
+        row(policy, "L3", "fairness", ["E", "F"]),
+        row(policy, "L3", "fairness in nlp", ["G"], kept=False),
+    ]
+    concepts = by_label(consolidate(policy, "L3", rows))
+    assert set(concepts) == {"machine learning", "machine learning for data management", "fairness"}
+    assert concepts["fairness"].merged_from == ["fairness in nlp"]

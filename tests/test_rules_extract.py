@@ -474,3 +474,48 @@ def test_department_names_share_heads_expand_acronyms_and_drop_offices(
     extractor: RuleExtractor, text: str, expected: list[str]
 ) -> None:
     assert keys(extractor, text, "L1") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Semantics: Lexical and Sentence-Level", ["lexical semantics", "sentence level semantics"]),
+        ("Recognition: categorization, detection, retrieval", ["categorization", "detection", "retrieval"]),
+        ("Syntax, Parsing and their Applications", ["syntax", "parsing"]),
+        ("Language Grounding to Vision, Robotics, and Beyond", ["language grounding to vision", "robotics"]),
+        (
+            "Efficient/Low-Resource Methods for NLP",
+            ["efficient methods for nlp", "low resource methods for nlp"],
+        ),
+        (
+            "Deep learning architectures (e.g., transformers, state space models)",
+            ["deep learning architectures", "transformers", "state space models"],
+        ),
+        ("Approximation and online algorithms", ["approximation algorithms", "online algorithms"]),
+        ("Semantic Web and linked data", ["semantic web", "linked data"]),
+        (
+            "Sentence-level Semantics, Textual Inference, and Other Areas",
+            ["sentence level semantics", "textual inference"],
+        ),
+    ],
+)
+def test_topic_lists_read_headings_tails_and_examples(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text, "L3") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Department Informatik", ["computer science"]),
+        ("Department Computer Engineering", ["computer engineering"]),
+        ("School Psychology", ["school psychology"]),
+        ("Engineering Society", []),
+        ("Center for Teaching Excellence", []),
+    ],
+)
+def test_unit_names_without_of_and_student_bodies(
+    extractor: RuleExtractor, text: str, expected: list[str]
+) -> None:
+    assert keys(extractor, text, "L1") == expected

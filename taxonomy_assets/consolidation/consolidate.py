@@ -9,13 +9,13 @@ whose parents belong to different families is split into one concept per parent.
 """
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from taxonomy_assets.concepts.families import FieldFamilies
 from taxonomy_assets.concepts.keys import ConceptKeyer
 from taxonomy_assets.consolidation.evidence import EvidenceFinder, KeyFacts
-from taxonomy_assets.contracts import Concept, ConceptMerge, ExtractedLabel, FrequencyRow
+from taxonomy_assets.contracts import Concept, ConceptMerge, ExtractedLabel, FrequencyRow, Verdict
 from taxonomy_assets.levels import Level
 from taxonomy_assets.policy.concept_sections import ConsolidationPolicy
 from taxonomy_assets.policy.models import LevelThresholds
@@ -40,6 +40,7 @@ class _Item:
     aliases: set[str]
     variants: dict[str, int]
     verdict: Concept | None = None
+    row: FrequencyRow | None = None
     merged_from: list[str] = field(default_factory=list)
     merge_reasons: list[str] = field(default_factory=list)
     split_from: str = ""
@@ -75,6 +76,7 @@ def _item(row: FrequencyRow, verdict: Concept | None) -> _Item:
         aliases=set(row.aliases),
         variants=dict(row.variants),
         verdict=verdict,
+        row=row,
     )
 
 
@@ -111,18 +113,22 @@ class Consolidator:
         families: FieldFamilies,
         qualifier: ContextQualifier,
         level: Level,
+        verify: Callable[[str, Level], Verdict] | None = None,
     ) -> None:
         self._policy = policy
         self._qualifier = qualifier
+        self._verify = verify
+        self._thresholds: LevelThresholds | None = None
         self._keyer = keyer
         self._families = families
         self._level = level
-        self._finder = EvidenceFinder(policy, keyer.fold_word)
+        self._finder = EvidenceFinder(policy, keyer.fold_word, complements=level in policy.complement_levels)
         self._split_heads = frozenset(keyer.fold(head) for head in policy.context_dependent_heads)
 
     def run(
         self, rows: Iterable[FrequencyRow], verdicts: Iterable[Concept], thresholds: LevelThresholds
     ) -> ConsolidationResult:
+        self._thresholds = thresholds
         by_key = {concept.concept_key: concept for concept in verdicts}
         items = {row.concept_key: _item(row, by_key.get(row.concept_key)) for row in rows}
         merges = self._spelling_merges(items.values())
@@ -177,7 +183,9 @@ class Consolidator:
                 (first, second),
                 key=lambda item: (*item.rank()[:3], item.key != evidence.prefer, *item.rank()[3:]),
             )
-            if survivor.status != PASSED:
+            if evidence.minority_only and absorbed.status == PASSED:
+                continue  # 'machine learning for data management' stands on its own support
+            if survivor.status != PASSED and not self._passes_together(survivor, absorbed):
                 continue
             _absorb(survivor, absorbed, evidence.reason)
             merges.append(
@@ -194,6 +202,45 @@ class Consolidator:
             del items[absorbed.key]
             changed = True
         return changed
+
+    def _passes_together(self, survivor: _Item, absorbed: _Item) -> bool:
+        """Two phrasings S2 dropped may together meet the level threshold ('formal verification' at one
+        venue, 'formal verification of systems software' at another); the survivor is then verified
+        like any S3 concept and, when it passes, becomes one."""
+        thresholds, verify = self._thresholds, self._verify
+        if thresholds is None or verify is None or survivor.row is None:
+            return False
+        institutions = len(survivor.institutions | absorbed.institutions)
+        sources = survivor.src_count + absorbed.src_count
+        if institutions < thresholds.min_institutions or sources < thresholds.min_src_count:
+            return False
+        verdict = verify(survivor.normalized, self._level)
+        if not verdict.passed:
+            return False
+        row = survivor.row
+        survivor.status = PASSED
+        survivor.verdict = Concept(
+            concept_id=Concept.make_id(self._level, row.concept_key),
+            level=self._level,
+            concept_key=row.concept_key,
+            normalized=row.normalized,
+            label=row.label,
+            aliases=row.aliases,
+            variants=row.variants,
+            parent_anchors=row.parent_anchors,
+            parent_anchor_groups=row.parent_anchor_groups,
+            inst_count=row.inst_count,
+            src_count=row.src_count,
+            weight=row.weight,
+            passed=True,
+            gates=verdict.gates,
+            reasons=[f"kept once its phrasings joined ({institutions} institution(s))", verdict.reason],
+            min_institutions=thresholds.min_institutions,
+            min_src_count=thresholds.min_src_count,
+            verification_method=verdict.method,
+            institutions=row.institutions,
+        )
+        return True
 
     def _reading(self, item: _Item, anchor: str) -> str:
         """What the department-context lexicon reads this heading as under `anchor` ("" when nothing)."""
@@ -326,6 +373,9 @@ def consolidate_level(
     keyer: ConceptKeyer,
     families: FieldFamilies,
     qualifier: ContextQualifier,
+    verify: Callable[[str, Level], Verdict] | None = None,
 ) -> ConsolidationResult:
-    """Consolidated concepts of one level plus every merge and split, deterministic for equal inputs."""
-    return Consolidator(policy, keyer, families, qualifier, level).run(rows, verdicts, thresholds)
+    """Consolidated concepts of one level plus every merge and split, deterministic for equal inputs.
+
+    `verify` (the S3 verifier) judges a concept that only meets its threshold once merged."""
+    return Consolidator(policy, keyer, families, qualifier, level, verify).run(rows, verdicts, thresholds)

@@ -15,6 +15,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from taxonomy_assets.policy.concept_sections import ConsolidationPolicy
 
 INITIAL_SKIP = frozenset({"of", "for", "in", "on", "to", "and", "the", "a", "an"})
+COMPLEMENT_PREPOSITIONS = frozenset({"of", "for", "in", "on", "to", "under"})
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Evidence:
     second: str
     reason: str
     prefer: str = ""
+    minority_only: bool = False  # absorb only a phrasing that does not stand on its own support
 
 
 @dataclass(frozen=True)
@@ -54,8 +56,11 @@ def _pairs_by(keys: Iterable[KeyFacts], signature: Callable[[KeyFacts], str | No
 class EvidenceFinder:
     """Proposes merges among the keys of one level, in a fixed order, deterministically."""
 
-    def __init__(self, policy: ConsolidationPolicy, fold_word: Callable[[str], str]) -> None:
+    def __init__(
+        self, policy: ConsolidationPolicy, fold_word: Callable[[str], str], complements: bool = False
+    ) -> None:
         self._policy = policy
+        self._complements = complements
         self._tails = frozenset(fold_word(tail) for tail in policy.light_tails)
 
     def find(self, facts: Mapping[str, KeyFacts]) -> list[Evidence]:
@@ -70,6 +75,23 @@ class EvidenceFinder:
         ):
             found.append(Evidence(first, second, "same words in another order"))
         found.extend(self._typos(items))
+        if self._complements:
+            found.extend(self._complement_phrases(facts))
+        return found
+
+    def _complement_phrases(self, facts: Mapping[str, KeyFacts]) -> list[Evidence]:
+        """'formal verification of systems software', 'fairness in nlp' -> the topic before the complement,
+        when that topic is a concept of the level too."""
+        found = []
+        for key in sorted(facts):
+            words = key.split()
+            for index, word in enumerate(words[1:-1], start=1):
+                if word in COMPLEMENT_PREPOSITIONS:
+                    topic = " ".join(words[:index])
+                    if topic in facts:
+                        reason = f"'{key}' is '{topic}' with the complement '{' '.join(words[index:])}'"
+                        found.append(Evidence(key, topic, reason, prefer=topic, minority_only=True))
+                    break
         return found
 
     def _light_tails(self, facts: Mapping[str, KeyFacts]) -> list[Evidence]:

@@ -113,6 +113,11 @@ class ConsolidationPolicy(StrictModel):
         description="Headings whose meaning depends on the parent ('theory', 'systems'); split when their "
         "parents belong to different families.",
     )
+    complement_levels: list[Level] = Field(
+        default_factory=lambda: ["L3"],
+        description="Levels where a phrasing with a complement ('formal verification of systems software') "
+        "that lacks support of its own joins the topic it qualifies.",
+    )
     max_rounds: int = Field(5, ge=1, description="Merge/split rounds until nothing changes.")
 
 

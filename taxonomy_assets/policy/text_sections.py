@@ -180,6 +180,11 @@ class ExtractionPolicy(StrictModel):
     unit_types: list[str] = Field(
         default_factory=list, description="Unit head nouns: school, department, ..."
     )
+    leading_unit_types: list[str] = Field(
+        default_factory=list,
+        description="Unit words that may lead a name without a preposition ('Department Computer "
+        "Engineering', as several European universities write it).",
+    )
     unit_prepositions: list[str] = Field(
         default_factory=lambda: ["of", "for", "in", "on"], description="Words between a unit and its field."
     )
@@ -240,6 +245,11 @@ class ExtractionPolicy(StrictModel):
     list_intro_patterns: list[str] = Field(
         default_factory=list,
         description="Regexes for a lead-in such as 'Topics include:' removed at list levels.",
+    )
+    list_tail_patterns: list[str] = Field(
+        default_factory=list,
+        description="Regexes removed from the end of a list item: filler such as ', and beyond' or "
+        "'and their applications'.",
     )
     list_separator_pattern: str = Field(
         r"\s*[;•·▪●◦\n]\s*", description="Regex splitting a record into list items at list levels."

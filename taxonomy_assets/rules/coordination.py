@@ -31,6 +31,7 @@ _STRAY = re.compile(r"[()\[\]{}]")
 # an unspaced hyphen or en dash joins a compound ('Human–Computer Interaction'); spaced dashes separate
 _HYPHENATED = re.compile(r"(?<=\w)[-‐‑–](?=\w)")
 _LEADING_AND = re.compile(r"^(?:and|&)\s+", re.IGNORECASE)
+_COMPLEMENT_PREPOSITIONS = frozenset({"for", "of", "in", "on", "to", "under", "with"})
 _CAMEL_CASE = re.compile(r"^[A-Za-z]+[a-z][A-Z][A-Za-z]*$")
 _TRAILING_HYPHEN = re.compile(r"[-‐‑–]\s*$")
 # A hyphenated word with a function word inside is a complete name ('Text-to-SQL', 'Processing-in-memory').
@@ -228,14 +229,20 @@ class Coordinator:
             return None
         return [first, Conjunct((*first.words[:-1], second.words[0]), second.aliases)]
 
-    def _head_words(self, provider: Conjunct) -> tuple[str, ...]:
-        """The head a provider conjunct shares: a known compound head ('reinforcement learning') or
-        its last word."""
+    def _head_words(self, provider: Conjunct) -> tuple[tuple[str, ...], bool]:
+        """The head a provider conjunct shares: its head noun with the complement that follows it
+        ('Low-Resource Methods for NLP' -> Methods for NLP), a known compound head ('reinforcement
+        learning'), or its last word."""
         keys = [word_key(word) for word in provider.words]
+        preposition = next(
+            (index for index, key in enumerate(keys) if index >= 2 and key in _COMPLEMENT_PREPOSITIONS), None
+        )
+        if preposition is not None:
+            return provider.words[preposition - 1 :], False
         for size in range(min(3, len(keys) - 1), 1, -1):
             if " ".join(keys[-size:]) in self._vocabulary.compound_heads:
-                return provider.words[-size:]
-        return provider.words[-1:]
+                return provider.words[-size:], True
+        return provider.words[-1:], False
 
     def _distribute_backward(self, parts: list[Conjunct], list_item: bool) -> list[Conjunct]:
         """'Electrical and Computer Engineering' -> each modifier takes the head of the nearest
@@ -251,8 +258,8 @@ class Coordinator:
         for index in range(len(parts) - 1, -1, -1):
             part = parts[index]
             if provider is not None and part is not last:
-                head = self._head_words(provider)
-                if self._needs_head(part, head, list_item):
+                head, compound = self._head_words(provider)
+                if self._needs_head(part, head, list_item, compound):
                     result[index] = Conjunct((*part.words, *head), part.aliases)
             if len(result[index].words) >= 2 and not part.fixed:
                 provider = result[index]
@@ -276,7 +283,7 @@ class Coordinator:
             result.append(part)
         return result
 
-    def _needs_head(self, part: Conjunct, head: tuple[str, ...], list_item: bool) -> bool:
+    def _needs_head(self, part: Conjunct, head: tuple[str, ...], list_item: bool, compound: bool) -> bool:
         if part.fixed or not head:
             return False
         head_key = word_key(head[-1])
@@ -295,8 +302,10 @@ class Coordinator:
             if is_possessive(word) or (_HYPHENATED.search(word) and keys[0] not in vocabulary.known_fields):
                 return True  # 'Women's and Gender Studies', 'Few-shot and zero-shot learning'
             if list_item:
-                return vocabulary.takes_list_head(keys[0], head_key, compound=len(head) > 1)
+                return vocabulary.takes_list_head(keys[0], head_key, compound=compound)
             return vocabulary.takes_shared_head(keys[0], head_key)
+        if list_item:
+            return False  # 'Semantic Web and linked data': a topic of several words is whole
         # 'Latin American and Caribbean Studies' and 'Stem Cell and Regenerative Biology' share the head;
         # 'Information Retrieval and Web Search' does not: 'Retrieval' is already a head noun, and neither
         # does 'Public Health and Longevity Science': a part ending in a field word is a field already.

@@ -5,6 +5,7 @@ coordination (split, share heads, acronyms) -> rewrites, no-field filter, normal
 Every word list comes from the policy, so the same code serves every level and every corpus.
 """
 
+import re
 from collections.abc import Callable
 
 from taxonomy_assets.contracts import ExtractedLabel
@@ -18,6 +19,7 @@ from taxonomy_assets.rules.translation import UnitNameTranslator
 from taxonomy_assets.rules.units import UnitNameReader
 from taxonomy_assets.rules.vocabulary import FieldVocabulary, word_key
 
+_CONJUNCTS = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+", re.IGNORECASE)
 _SMALL_WORDS = frozenset({"and", "of", "the", "for", "in", "on", "at", "to", "a", "an"})
 
 
@@ -82,6 +84,8 @@ class RuleExtractor:
         list_item = level in self._list_levels
         english = self._translator.read(text).text  # raises LabelingError for an unreadable language
         for item in self._items.items(english, level):
+            if list_item:
+                item = self._heading_with_modifiers(item)
             for phrase in self._units.field_phrases(item):
                 if not list_item and self._normalizer.normalize(phrase) in self._no_field_units:
                     continue
@@ -102,6 +106,30 @@ class RuleExtractor:
             for normalized, (label, aliases) in found.items()
         ]
 
+    def _heading_with_modifiers(self, item: str) -> str:
+        """'Semantics: Lexical and Sentence-Level' -> 'Lexical and Sentence-Level Semantics': a heading
+        whose items are only modifiers is their head ('Vision: 3D reconstruction' stays as it is)."""
+        heading, colon, rest = item.partition(":")
+        words = heading.split()
+        if not colon or not rest.strip() or len(words) != 1 or not any(ch.isalpha() for ch in heading):
+            return item
+        vocabulary = self._vocabulary
+
+        def modifier(word: str) -> bool:
+            key = word_key(word)
+            return "-" in word or (
+                vocabulary.is_adjective_like(key)
+                and not vocabulary.is_field_noun(key)
+                and key not in vocabulary.known_fields
+            )
+
+        conjuncts = [part.split() for part in _CONJUNCTS.split(rest.strip()) if part.split()]
+        if not conjuncts or not all(modifier(part[-1]) for part in conjuncts):
+            return item
+        if not vocabulary.is_field_like(word_key(words[0])):
+            return item
+        return f"{rest.strip()} {heading.strip()}"
+
     def _is_administrative(self, conjunct: Conjunct, list_item: bool = False) -> bool:
         """Names no field: organisational words only, headed by an administrative noun ('Engineering
         Admissions', 'IT Support Services'), or a listed unit that names none ('Human Resources')."""
@@ -109,7 +137,7 @@ class RuleExtractor:
         vocabulary = self._vocabulary
         return (
             vocabulary.names_no_field(keys)
-            or vocabulary.has_administrative_head(keys)
+            or (not conjunct.fixed and vocabulary.has_administrative_head(keys))
             or (not list_item and self._normalizer.normalize(conjunct.surface) in self._no_field_units)
         )
 

@@ -12,6 +12,7 @@ from taxonomy_assets.levels import Level
 from taxonomy_assets.policy.text_sections import ExtractionPolicy
 
 _SPACE = re.compile(r"[ \t\r\f\v]+")
+_EXAMPLE_SEPARATOR = re.compile(r"\s*,\s*(?:(?:and|or)\s+)?|\s+or\s+")
 # '(e.g., variational inference, causal inference)': examples inside an item are topics of their own.
 _EXAMPLES = re.compile(
     r"\s*\(\s*(?:e\.?\s?g\.?|i\.?\s?e\.?|for example|for instance|such as|including|incl\.|like)\s*[,:]?\s*"
@@ -34,6 +35,7 @@ class RecordItems:
     def __init__(self, extraction: ExtractionPolicy) -> None:
         self._list_levels = frozenset(extraction.list_item_levels)
         self._intros = [re.compile(pattern, re.IGNORECASE) for pattern in extraction.list_intro_patterns]
+        self._tails = [re.compile(pattern, re.IGNORECASE) for pattern in extraction.list_tail_patterns]
         self._separator = re.compile(extraction.list_separator_pattern, re.IGNORECASE)
         self._bullet = re.compile(extraction.bullet_pattern, re.IGNORECASE)
         self._noise = [re.compile(pattern, re.IGNORECASE) for pattern in extraction.noise_patterns]
@@ -44,12 +46,23 @@ class RecordItems:
         text = clean_text(text)
         if level in self._list_levels:
             text = self._strip_intro(text)
-            text = _EXAMPLES.sub(lambda match: "\n" + match.group(1).strip(" ,;.") + "\n", text)
+            # examples are named items of their own: 'transformers, state space models' share no head
+            text = _EXAMPLES.sub(
+                lambda match: "\n" + _EXAMPLE_SEPARATOR.sub("\n", match.group(1).strip(" ,;.")) + "\n", text
+            )
             pieces = self._separator.split(text)
         else:
             pieces = [text.replace("\n", " | ")]  # lines of one name are segments, most specific last
         items = [self._bullet.sub("", piece, count=1).strip() for piece in pieces if isinstance(piece, str)]
+        if level in self._list_levels:
+            items = [self._strip_tail(item) for item in items]
         return [item for item in items if 0 < len(item) <= self._max_chars and not self.is_noise(item)]
+
+    def _strip_tail(self, item: str) -> str:
+        """'Syntax, Parsing and their Applications' -> 'Syntax, Parsing': list filler, not a topic."""
+        for pattern in self._tails:
+            item = pattern.sub("", item).strip(" ,;")
+        return item
 
     def is_noise(self, item: str) -> bool:
         return any(pattern.search(item) for pattern in self._noise)

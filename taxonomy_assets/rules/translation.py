@@ -66,6 +66,13 @@ class _Language:
         self.prefixes = {fold(key): value for key, value in lexicon.compound_prefixes.items()}
         self.modifiers = {fold(key): value for key, value in lexicon.compound_modifiers.items()}
         self.markers = {key for key in [*self.units, *self.functions] if " ".join(key) not in english_words}
+        # Field nouns that are no English word ('informatik', 'elektrotechniek') are evidence on their own:
+        # 'Department Informatik' mixes an English unit word with a German field.
+        self.distinctive = {
+            key
+            for key in self.nouns
+            if len(key) == 1 and key[0] not in english_words and fold(self.nouns[key]) != key[0]
+        }
 
     def read(self, words: list[str]) -> list[tuple[_Item, tuple[str, ...]]]:
         """Longest-match reading of one segment's words; unknown words keep their surface form."""
@@ -197,6 +204,9 @@ class UnitNameTranslator:
         self._evidence = frozenset(
             word for language in self._languages for marker in language.markers for word in marker
         ) | frozenset(word for markers in self._unsupported.values() for marker in markers for word in marker)
+        self._evidence |= frozenset(
+            word for language in self._languages for key in language.distinctive for word in key
+        )
 
     def read(self, text: str) -> Reading:
         """The English reading of `text`; raises LabelingError('unsupported_language') for a name in a
@@ -221,7 +231,10 @@ class UnitNameTranslator:
         best: tuple[int, int, _Language] | None = None
         for order, language in enumerate(self._languages):
             read = language.read(words)
-            markers = sum(1 for item, key in read if key in language.markers)
+            # a foreign field noun is evidence only beside another word ('Department Informatik');
+            # alone ('Physique') it may be an English word
+            distinctive = language.distinctive if len(words) > 1 else set()
+            markers = sum(1 for item, key in read if key in language.markers or key in distinctive)
             fields = sum(1 for item, _ in read if item.kind in {"noun", "adjective", "ambiguous"})
             unknown = sum(1 for item, _ in read if item.kind == "unknown")
             if markers and fields and unknown <= fields:

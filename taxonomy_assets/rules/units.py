@@ -37,6 +37,9 @@ class UnitNameReader:
             rf"\b(?P<unit>{units})s?\.?\s+(?:{prepositions})\s+(?:(?:the|an?)\s+)?", re.IGNORECASE
         )
         self._trailing_unit = re.compile(rf"(?:^|\s+)(?P<unit>{units})s?\.?\s*$", re.IGNORECASE)
+        leading = _alternation(extraction.leading_unit_types) or r"(?!x)x"
+        # case-sensitive on the following word: 'Department Informatik', not 'department store'
+        self._leading_unit = re.compile(rf"(?i:{leading})\.?\s+(?=[A-Z])")
         self._non_field_units = frozenset(word_key(unit) for unit in extraction.non_field_unit_types)
         self._prefixes = [re.compile(pattern, re.IGNORECASE) for pattern in label.institution_prefix_patterns]
         self._institutions = [
@@ -103,6 +106,9 @@ class UnitNameReader:
         trailing = self._trailing_unit.search(segment)
         if trailing is not None:
             return self._read_trailing_unit(segment)
+        leading = self._leading_unit.match(segment)
+        if leading is not None:
+            return [segment[leading.end() :]]  # 'Department Computer Engineering' (no 'of')
         return [segment]
 
     def _drop_leading_institution(self, segment: str) -> str:

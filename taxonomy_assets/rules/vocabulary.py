@@ -103,7 +103,10 @@ class FieldVocabulary:
     def has_administrative_head(self, keys: Iterable[str]) -> bool:
         """The last word is an administrative noun: the phrase names an office or a service."""
         words = [key for key in keys if key]
-        return bool(words) and words[-1] in self.administrative_heads and words[-1] not in self.known_fields
+        if not words or words[-1] not in self.administrative_heads:
+            return False
+        # 'Engineering Society' is a student society; 'Society' alone ('Education and Society') a field
+        return len(words) > 1 or words[-1] not in self.known_fields
 
     def takes_shared_head(self, key: str, head: str) -> bool:
         """Whether a one-word conjunct before '... head' is a modifier of that head."""
@@ -152,8 +155,9 @@ class FieldVocabulary:
         if key.endswith("ing") and len(key) > 5:
             return False
         if self.has_field_suffix(key):
-            return compound
-        return True
+            # 'Approximation and online algorithms', 'Diffusion and flow-based generative models'
+            return compound or self._is_plural(head)
+        return not self._is_plural(key)  # 'transformers', 'containers' are whole nouns
 
     def _kind(self, key: str) -> str:
         if self._has_suffix(key, self._process_suffixes):
@@ -172,6 +176,8 @@ class FieldVocabulary:
         if head in self._no_share_heads or not word or word == head:
             return False
         if word in self.modifier_nouns or word in self.adjectives or word in self.broad_fields:
+            return False
+        if word in self.non_field_words:
             return False
         if self.is_adjective_like(word) and not self._kind(word):
             return False
