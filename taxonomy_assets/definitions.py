@@ -21,6 +21,7 @@ from taxonomy_assets.taxonomy_hierarchy import HIERARCHY_IO_MANAGER, taxonomy_hi
 from taxonomy_resources.hierarchy_io_manager import HierarchyIOManager
 from taxonomy_resources.jsonl_shards_io_manager import JsonlShardsIOManager
 from taxonomy_resources.labeling import LabelingResource
+from taxonomy_resources.locations import child_location
 from taxonomy_resources.parquet_io_manager import ParquetIOManager
 from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.run_folder import RunFolderResource
@@ -76,7 +77,7 @@ defs = Definitions(
         labeling=LabelingResource(
             **_env_setting("api_key", "OPENAI_API_KEY"),
             **(
-                {"cache_dir": os.path.join(os.environ["TAXONOMY_OUTPUT_ROOT"], "llm_cache")}
+                {"cache_dir": child_location(os.environ["TAXONOMY_OUTPUT_ROOT"], "llm_cache")}
                 if os.getenv("TAXONOMY_OUTPUT_ROOT")
                 else {}
             ),

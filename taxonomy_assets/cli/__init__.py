@@ -94,7 +94,9 @@ def _labeling_settings(
     provider: str | None, model: str | None, base_url: str | None, output_root: str
 ) -> dict:
     """LabelingResource fields from CLI flags; the API key is referenced by variable name, never by value."""
-    settings: dict[str, Any] = {"cache_dir": str(Path(output_root) / "llm_cache")}
+    from taxonomy_resources.locations import child_location
+
+    settings: dict[str, Any] = {"cache_dir": child_location(output_root, "llm_cache")}
     settings.update(
         {
             key: value
@@ -255,11 +257,23 @@ def config() -> None:
 @environment_option
 @policies_option
 def config_validate(environment: str | None, policies_dir: Path | None) -> None:
-    """Load, merge and validate the policies; print the effective version and hash."""
+    """Load, merge and validate the policies; print the effective version and hash, and the Dagster
+    instance (storage, run coordinator, launcher) that `pipeline run` would use."""
+    from taxonomy_assets.cli.instance_home import describe_instance
+
     policy = _policy(environment, policies_dir)
     click.echo(f"policy_version {policy.policy_version}")
     click.echo(f"policy_hash {policy_hash(policy)}")
     click.echo(f"environment {environment or '(none: default.yaml only)'}")
+    try:
+        instance = describe_instance()
+    except Exception as exc:  # any storage or config problem is reported as one line
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageProblem(
+            f"cannot open the Dagster instance in $DAGSTER_HOME/dagster.yaml: {first_line}"
+        ) from exc
+    for key, value in instance.items():
+        click.echo(f"{key} {value}")
 
 
 def _answer_lines(
