@@ -1,4 +1,4 @@
-"""The one place that wires the project: assets, checks, jobs, sensor, resources and IO managers.
+"""The one place that wires the project: assets, checks, jobs, sensor, executor, resources and IO managers.
 
 Settings come from the environment when set (TAXONOMY_OUTPUT_ROOT, TAXONOMY_RUN_ID, TAXONOMY_SOURCES,
 TAXONOMY_ENVIRONMENT) and can be overridden per run in the launchpad or by the `taxonomy` CLI; shared
@@ -10,6 +10,7 @@ import os
 from dagster import Definitions, EnvVar
 
 from taxonomy_assets.constants import PARQUET_IO_MANAGER, S0_IO_MANAGER
+from taxonomy_assets.executors import taxonomy_executor
 from taxonomy_assets.jobs import assembly_job, everything_job, levels_job, manifest_job
 from taxonomy_assets.run_manifest import run_manifest
 from taxonomy_assets.s0_source_records import s0_source_records
@@ -68,6 +69,7 @@ defs = Definitions(
     assets=ASSETS,
     jobs=[levels_job, assembly_job, manifest_job, everything_job],
     sensors=[manifest_after_failure],
+    executor=taxonomy_executor,
     resources=build_resources(
         run_folder=_run_folder,
         policy=PolicyResource.configure_at_launch(

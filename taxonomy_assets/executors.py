@@ -15,6 +15,7 @@ Every choice but `in_process` needs a persistent instance (dagster.yaml) and a s
 because steps run in other processes, possibly on other machines.
 """
 
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -36,8 +37,11 @@ def _ecosystem_executors() -> dict[str, ExecutorDefinition]:
     """The distributed executors whose libraries are installed (extras `celery`, `k8s`)."""
     found: dict[str, ExecutorDefinition] = {}
     try:
+        from celery.exceptions import DuplicateTaskNameWarning
         from dagster_celery import celery_executor
 
+        # dagster-celery registers its task again for every step it submits, by design
+        warnings.filterwarnings("ignore", category=DuplicateTaskNameWarning)
         found["celery"] = celery_executor
     except ImportError:
         pass

@@ -2,6 +2,7 @@
 Dagster instance home on PostgreSQL. Everything listens on 127.0.0.1 and is removed afterwards."""
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -99,7 +100,7 @@ def postgres_database(prefix: str = "taxonomy_test") -> Iterator[str]:
             f"no PostgreSQL on {POSTGRES_HOST}:{POSTGRES_PORT} as {POSTGRES_USER}: {exc}; start one "
             "(see .ci/run) or deselect these tests with -m 'not services'"
         ) from exc
-    with admin, admin.cursor() as cursor:
+    with admin.cursor() as cursor:
         cursor.execute(f'CREATE DATABASE "{name}"')  # name is generated above, never from input
     admin.close()
     try:
@@ -112,20 +113,11 @@ def postgres_database(prefix: str = "taxonomy_test") -> Iterator[str]:
 
 
 def postgres_instance_yaml(db_name: str) -> dict:
-    """The project's dagster.yaml with PostgreSQL storage, as the README tells a user to write it."""
-    settings = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
-    settings["storage"] = {
-        "postgres": {
-            "postgres_db": {
-                "hostname": POSTGRES_HOST,
-                "port": POSTGRES_PORT,
-                "username": POSTGRES_USER,
-                "password": "",
-                "db_name": db_name,
-                "scheme": "postgresql+psycopg2",
-            }
-        }
-    }
+    """The README's PostgreSQL dagster.yaml (deploy/postgres/), pointed at the test server and database."""
+    settings = yaml.safe_load((PROJECT_ROOT / "deploy" / "postgres" / "dagster.yaml").read_text())
+    settings["storage"]["postgres"]["postgres_db"].update(
+        hostname=POSTGRES_HOST, port=POSTGRES_PORT, username=POSTGRES_USER, db_name=db_name
+    )
     return settings
 
 
@@ -133,3 +125,33 @@ def write_instance_home(home: Path, settings: dict) -> Path:
     home.mkdir(parents=True, exist_ok=True)
     (home / "dagster.yaml").write_text(yaml.safe_dump(settings, sort_keys=False))
     return home
+
+
+@contextmanager
+def dagster_dev(env: dict[str, str], cwd: Path) -> Iterator[int]:
+    """`taxonomy ui` (dagster dev: webserver + daemon) on a free port; yields the port."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "taxonomy_assets.cli", "ui", "--port", str(port)],
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+    def answers() -> bool:
+        try:
+            return requests.get(f"http://127.0.0.1:{port}/server_info", timeout=2).ok
+        except requests.ConnectionError:
+            return False
+
+    try:
+        wait_until(answers, 120, "dagster dev start")
+        yield port
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)

@@ -5,10 +5,11 @@ import os
 from pathlib import Path
 
 import pytest
+import yaml
 from dagster import DagsterInstance
 
 from taxonomy_assets.cli.instance_home import ensure_dagster_home
-from tests.conftest import run_cli
+from tests.conftest import PROJECT_ROOT, run_cli
 
 
 def test_cli_home_gets_the_project_instance_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -45,3 +46,11 @@ def test_config_validate_reports_the_instance_storage(tmp_path: Path) -> None:
     (tmp_path / "home" / "dagster.yaml").write_text("storage:\n  postgres:\n    postgres_url: nowhere\n")
     broken = run_cli(["config", "validate"], env, cwd=tmp_path)
     assert broken.returncode == 2 and "cannot open the Dagster instance" in broken.stderr
+
+
+def test_deployment_instance_files_keep_the_projects_queue_limits() -> None:
+    project = yaml.safe_load((PROJECT_ROOT / "dagster.yaml").read_text())
+    for deployment in ("postgres", "kubernetes"):
+        settings = yaml.safe_load((PROJECT_ROOT / "deploy" / deployment / "dagster.yaml").read_text())
+        assert settings["run_queue"] == project["run_queue"], deployment
+        assert settings["storage"]["postgres"]["postgres_db"]["scheme"] == "postgresql+psycopg2"

@@ -14,11 +14,14 @@ import click
 
 from taxonomy_assets.levels import LEVELS
 from taxonomy_assets.policy import PolicyError, load_policy, policy_hash
-from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT
+from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT, SAMPLE_SOURCES_DIR
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 API_KEY_VARIABLE = "OPENAI_API_KEY"
+CLI_EXECUTORS = ("in_process", "multiprocess", "celery")
+DEFAULT_BROKER = "pyamqp://guest@127.0.0.1:5672//"
+BROKER_VARIABLE = "TAXONOMY_CELERY_BROKER"
 
 
 class UsageProblem(click.ClickException):
@@ -169,6 +172,19 @@ def pipeline() -> None:
     show_default=True,
     help="Level runs executed at the same time.",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(CLI_EXECUTORS),
+    default=None,
+    help="How each run executes its steps (default: $TAXONOMY_EXECUTOR or in_process); celery sends "
+    "them to `dagster-celery worker` processes through --broker.",
+)
+@click.option(
+    "--broker",
+    default=None,
+    help=f"Celery broker URL (default: ${BROKER_VARIABLE} or {DEFAULT_BROKER}); put a password in "
+    f"${BROKER_VARIABLE}, which the run config references instead of copying.",
+)
 def pipeline_run(
     run_id: str | None,
     levels: tuple[str, ...],
@@ -183,6 +199,8 @@ def pipeline_run(
     base_url: str | None,
     verbose: bool,
     max_parallel: int,
+    executor: str | None,
+    broker: str | None,
 ) -> None:
     """Materialize S0-S3 per level, then the hierarchy and the manifest."""
     from taxonomy_assets.cli.instance_home import ensure_dagster_home
@@ -206,10 +224,11 @@ def pipeline_run(
     if os.environ.get(API_KEY_VARIABLE):
         labeling["api_key"] = {"env": API_KEY_VARIABLE}
     resources["labeling"] = {"config": labeling}
-    if sources is not None:
-        if not sources.is_dir():
-            raise UsageProblem(f"--sources {sources} is not a folder")
-        resources["sources"] = {"config": {"root": str(sources.resolve())}}
+    sources = sources or Path(os.environ.get("TAXONOMY_SOURCES") or SAMPLE_SOURCES_DIR)
+    if not sources.is_dir():
+        raise UsageProblem(f"--sources {sources} is not a folder")
+    # explicit in the run config, so step workers in other processes need no TAXONOMY_* environment
+    resources["sources"] = {"config": {"root": str(sources.resolve())}}
     run_folder = RunFolderResource(output_root=_output_root(output_root), run_id=run_id)
     folder = str(run_folder.root)
     home = ensure_dagster_home()
@@ -235,7 +254,7 @@ def pipeline_run(
         run_folder=folder,
         max_parallel=max_parallel,
         run_config={
-            "execution": {"config": {"in_process": {}}},
+            "execution": {"config": _execution_config(executor, broker)},
             "resources": resources,
             "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
         },
@@ -246,6 +265,26 @@ def pipeline_run(
     if failed:
         click.echo(f"error: {len(failed)} run(s) failed: {', '.join(o.label for o in failed)}", err=True)
         sys.exit(EXIT_FAILED)
+
+
+def _execution_config(executor: str | None, broker: str | None) -> dict[str, Any]:
+    """The `execution.config` section of a run for the chosen executor (see taxonomy_assets.executors)."""
+    name = executor or os.environ.get("TAXONOMY_EXECUTOR") or "in_process"
+    if name not in CLI_EXECUTORS:
+        raise UsageProblem(f"unknown executor {name!r}; choose one of {', '.join(CLI_EXECUTORS)}")
+    if name != "celery":
+        return {name: {}}
+    try:
+        import dagster_celery  # noqa: F401
+    except ImportError as exc:
+        raise UsageProblem("--executor celery needs dagster-celery: pip install -e '.[celery]'") from exc
+    if broker:
+        url: str | dict[str, str] = broker
+    elif os.environ.get(BROKER_VARIABLE):
+        url = {"env": BROKER_VARIABLE}  # a broker password stays out of the stored run config
+    else:
+        url = DEFAULT_BROKER
+    return {"celery": {"broker": url, "backend": "rpc://"}}
 
 
 @main.group()
