@@ -9,5 +9,7 @@ PARQUET_IO_MANAGER = "parquet_io_manager"
 
 RUN_FOLDER_TAG = "taxonomy/run_folder"
 PARTITION_TAG = "dagster/partition"
+# Runs that write the unpartitioned hierarchy/manifest carry this tag; the run queue admits one at a time.
+ASSEMBLY_TAG = "taxonomy/assembly"
 
 PER_LEVEL_ASSETS = ("s0_source_records", "s1_candidates", "s2_frequency_table", "s3_verified_concepts")

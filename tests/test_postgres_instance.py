@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from dagster import DagsterEventType, DagsterInstance, DagsterRunStatus, RunsFilter
+from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
 from taxonomy_assets.constants import PER_LEVEL_ASSETS
 from taxonomy_assets.levels import LEVELS
@@ -76,6 +76,36 @@ def pg_run(pg_world: PostgresWorld) -> Path:
     return pg_world.folder("pg")
 
 
+@pytest.fixture(scope="module")
+def pg_deployment(pg_world: PostgresWorld) -> Iterator[str]:
+    """`dagster dev` (webserver + daemon: run queue, run launcher) on the PostgreSQL instance."""
+    with dagster_dev(pg_world.env, pg_world.output_root.parent) as port:
+        yield f"http://127.0.0.1:{port}"
+
+
+def _wait_for_runs(instance: DagsterInstance, filters: RunsFilter, count: int) -> list[DagsterRun]:
+    deadline = time.monotonic() + 600
+    while True:
+        runs = instance.get_runs(filters=filters)
+        if len(runs) >= count and all(run.is_finished for run in runs):
+            return runs
+        assert time.monotonic() < deadline, [(run.job_name, run.status) for run in runs]
+        time.sleep(1)
+
+
+def _event_id(instance: DagsterInstance, run_id: str, event_type: DagsterEventType) -> int:
+    """Storage id (a global order of the event log) of the run's first event of this type."""
+    records = instance.get_records_for_run(run_id, of_type=event_type, limit=1).records
+    assert records, f"run {run_id} has no {event_type.value} event"
+    return records[0].storage_id
+
+
+def _assert_went_through_the_queue(instance: DagsterInstance, run_id: str) -> None:
+    """Enqueued by the run coordinator, then started by the daemon's launcher."""
+    enqueued = _event_id(instance, run_id, DagsterEventType.RUN_ENQUEUED)
+    assert enqueued < _event_id(instance, run_id, DagsterEventType.RUN_STARTING)
+
+
 def _run_ids(manifest: dict, asset: str) -> dict[str, str]:
     return {partition: entry.get("dagster_run_id") for partition, entry in manifest["assets"][asset].items()}
 
@@ -123,14 +153,16 @@ def test_resume_from_s2_on_postgres(pg_world: PostgresWorld, pg_run: Path) -> No
     assert after["failures"] == []
 
 
-def test_backfill_of_the_four_levels_through_the_queue_on_postgres(pg_world: PostgresWorld) -> None:
+def test_backfill_of_the_four_levels_through_the_queue_on_postgres(
+    pg_world: PostgresWorld, pg_deployment: str
+) -> None:
     folder = pg_world.folder("backfill")
     run_config = {
         "execution": {"config": {"in_process": {}}},
         "resources": {
             "run_folder": {"config": {"output_root": str(pg_world.output_root), "run_id": "backfill"}},
             "policy": {"config": {"environment": "testing"}},
-        }
+        },
     }
     params = {
         "selector": {
@@ -142,33 +174,22 @@ def test_backfill_of_the_four_levels_through_the_queue_on_postgres(pg_world: Pos
         "tags": [{"key": "taxonomy/run_folder", "value": str(folder)}],
         "forceSynchronousSubmission": True,  # the webserver submits the runs; the daemon launches them
     }
-    with dagster_dev(pg_world.env, pg_world.output_root.parent) as port:
-        reply = requests.post(
-            f"http://127.0.0.1:{port}/graphql",
-            json={"query": BACKFILL, "variables": {"params": params}},
-            timeout=60,
-        ).json()
-        launched = reply["data"]["launchPartitionBackfill"]
-        assert launched["__typename"] == "LaunchBackfillSuccess", launched
-        backfill = launched["backfillId"]
-        with pg_world.instance() as instance:
-            deadline = time.monotonic() + 600
-            while True:
-                runs = instance.get_runs(filters=RunsFilter(tags={"dagster/backfill": backfill}))
-                if len(runs) == len(LEVELS) and all(run.is_finished for run in runs):
-                    break
-                assert time.monotonic() < deadline, [
-                    (run.tags.get("dagster/partition"), run.status) for run in runs
-                ]
-                time.sleep(2)
-            assert {run.tags["dagster/partition"]: run.status for run in runs} == dict.fromkeys(
-                LEVELS, DagsterRunStatus.SUCCESS
-            )
-            for run in runs:  # queued, then launched by the daemon under the queue's tag limits
-                enqueued = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_ENQUEUED)
-                starting = instance.all_logs(run.run_id, of_type=DagsterEventType.RUN_STARTING)
-                assert enqueued and starting and enqueued[0].timestamp <= starting[0].timestamp
-            backfill_runs = {run.tags["dagster/partition"]: run.run_id for run in runs}
+    reply = requests.post(
+        f"{pg_deployment}/graphql",
+        json={"query": BACKFILL, "variables": {"params": params}},
+        timeout=60,
+    ).json()
+    launched = reply["data"]["launchPartitionBackfill"]
+    assert launched["__typename"] == "LaunchBackfillSuccess", launched
+    backfill = launched["backfillId"]
+    with pg_world.instance() as instance:
+        runs = _wait_for_runs(instance, RunsFilter(tags={"dagster/backfill": backfill}), len(LEVELS))
+        assert {run.tags["dagster/partition"]: run.status for run in runs} == dict.fromkeys(
+            LEVELS, DagsterRunStatus.SUCCESS
+        )
+        for run in runs:
+            _assert_went_through_the_queue(instance, run.run_id)
+        backfill_runs = {run.tags["dagster/partition"]: run.run_id for run in runs}
 
     result = pg_world.run("pipeline", "run", "--run-id", "backfill", "--resume-phase", "hierarchy")
     assert result.returncode == 0, result.stderr
@@ -177,3 +198,60 @@ def test_backfill_of_the_four_levels_through_the_queue_on_postgres(pg_world: Pos
     for asset in PER_LEVEL_ASSETS:
         assert _run_ids(manifest, asset) == backfill_runs
     assert manifest["assets"]["taxonomy_hierarchy"]["all"]["status"] == "materialized"
+
+
+def test_cli_submits_its_runs_to_the_queue_of_a_deployment(
+    pg_world: PostgresWorld, pg_deployment: str
+) -> None:
+    result = pg_world.run(
+        "pipeline", "run", "--run-id", "queued", "--submit", pg_deployment, "--executor", "in_process"
+    )
+    assert result.returncode == 0, result.stderr
+    assert f"submitted to {pg_deployment}" in result.stderr and "s3_verified_concepts" in result.stderr
+    folder = pg_world.folder("queued")
+    with pg_world.instance() as instance:
+        runs = instance.get_runs(filters=RunsFilter(tags={"taxonomy/run_folder": str(folder)}))
+        assert sorted(run.job_name for run in runs) == ["taxonomy_assembly"] + ["taxonomy_levels"] * len(
+            LEVELS
+        )
+        for run in runs:
+            _assert_went_through_the_queue(instance, run.run_id)
+    manifest = read_manifest(folder)
+    assert manifest["failures"] == []
+    assert manifest["assets"]["taxonomy_hierarchy"]["all"]["status"] == "materialized"
+
+
+def test_the_queue_runs_writers_of_one_partition_one_after_the_other(
+    pg_world: PostgresWorld, pg_deployment: str
+) -> None:
+    from taxonomy_assets.cli.run_submission import Deployment, submit
+
+    deployment = Deployment(pg_deployment)
+    folder = pg_world.folder("queued")
+    run_config = {
+        "execution": {"config": {"in_process": {}}},
+        "resources": {
+            "run_folder": {"config": {"output_root": str(pg_world.output_root), "run_id": "queued"}},
+            "policy": {"config": {"environment": "testing"}},
+        },
+    }
+    tags = {"taxonomy/run_folder": str(folder), "taxonomy/test": "serial"}
+    level_runs = [
+        submit(
+            deployment,
+            "taxonomy_levels",
+            run_config,
+            {**tags, "dagster/partition": "L2"},
+            ["s3_verified_concepts"],
+        )
+        for _ in range(2)
+    ]
+    assembly_runs = [submit(deployment, "taxonomy_assembly", run_config, tags, None) for _ in range(2)]
+    with pg_world.instance() as instance:
+        runs = _wait_for_runs(instance, RunsFilter(run_ids=level_runs + assembly_runs), 4)
+        assert all(run.status == DagsterRunStatus.SUCCESS for run in runs)
+        for first, second in (level_runs, assembly_runs):
+            ends = {run: _event_id(instance, run, DagsterEventType.RUN_SUCCESS) for run in (first, second)}
+            starts = {run: _event_id(instance, run, DagsterEventType.RUN_START) for run in (first, second)}
+            earlier, later = sorted((first, second), key=starts.__getitem__)
+            assert ends[earlier] < starts[later], "two writers of one partition ran at the same time"

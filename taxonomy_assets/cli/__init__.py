@@ -185,6 +185,14 @@ def pipeline() -> None:
     help=f"Celery broker URL (default: ${BROKER_VARIABLE} or {DEFAULT_BROKER}); put a password in "
     f"${BROKER_VARIABLE}, which the run config references instead of copying.",
 )
+@click.option(
+    "--submit",
+    "submit_url",
+    default=None,
+    metavar="URL",
+    help="Queue the runs on the Dagster deployment whose webserver is at URL (its run queue, launcher "
+    "and executor run them) instead of executing them here; waits for them.",
+)
 def pipeline_run(
     run_id: str | None,
     levels: tuple[str, ...],
@@ -201,43 +209,51 @@ def pipeline_run(
     max_parallel: int,
     executor: str | None,
     broker: str | None,
+    submit_url: str | None,
 ) -> None:
     """Materialize S0-S3 per level, then the hierarchy and the manifest."""
     from taxonomy_assets.cli.instance_home import ensure_dagster_home
-    from taxonomy_assets.cli.pipeline_runner import PipelineRequest, RunOutcome, run_pipeline
+    from taxonomy_assets.cli.pipeline_runner import PipelineRequest, run_pipeline
+    from taxonomy_assets.cli.run_outcome import RunOutcome
+    from taxonomy_resources.locations import resolve_location
     from taxonomy_resources.run_folder import RunFolderResource
 
     run_id = _run_id(run_id)
     environment = environment or os.environ.get("TAXONOMY_ENVIRONMENT") or "development"
     policy = _policy(environment, policies_dir)
+    root = str(resolve_location(_output_root(output_root)))
+    policy_config: dict[str, Any] = {"environment": environment, "repin_policies": repin_policies}
+    # paths of this machine go into the run config only for runs executed here (or when given
+    # explicitly): a deployment that takes submitted runs has its own policies and sources
+    if not submit_url or policies_dir or os.environ.get("TAXONOMY_POLICIES_DIR"):
+        policy_config["policies_dir"] = str(_policies_dir(policies_dir).resolve())
     resources: dict[str, Any] = {
-        "run_folder": {"config": {"output_root": _output_root(output_root), "run_id": run_id}},
-        "policy": {
-            "config": {
-                "environment": environment,
-                "repin_policies": repin_policies,
-                "policies_dir": str(_policies_dir(policies_dir).resolve()),
-            }
-        },
+        "run_folder": {"config": {"output_root": root, "run_id": run_id}},
+        "policy": {"config": policy_config},
     }
-    labeling = _labeling_settings(provider, model, base_url, _output_root(output_root))
+    labeling = _labeling_settings(provider, model, base_url, root)
     if os.environ.get(API_KEY_VARIABLE):
         labeling["api_key"] = {"env": API_KEY_VARIABLE}
     resources["labeling"] = {"config": labeling}
-    sources = sources or Path(os.environ.get("TAXONOMY_SOURCES") or SAMPLE_SOURCES_DIR)
-    if not sources.is_dir():
-        raise UsageProblem(f"--sources {sources} is not a folder")
-    # explicit in the run config, so step workers in other processes need no TAXONOMY_* environment
-    resources["sources"] = {"config": {"root": str(sources.resolve())}}
-    run_folder = RunFolderResource(output_root=_output_root(output_root), run_id=run_id)
+    sources = _sources_root(sources, local=not submit_url)
+    if sources is not None:
+        # explicit in the run config, so step workers in other processes need no TAXONOMY_* environment
+        resources["sources"] = {"config": {"root": str(sources)}}
+    run_config: dict[str, Any] = {
+        "resources": resources,
+        "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
+    }
+    if not submit_url or executor or os.environ.get("TAXONOMY_EXECUTOR"):
+        run_config["execution"] = {"config": _execution_config(executor, broker)}
+    run_folder = RunFolderResource(output_root=root, run_id=run_id)
     folder = str(run_folder.root)
-    home = ensure_dagster_home()
+    where = f"submitted to {submit_url}" if submit_url else f"DAGSTER_HOME {ensure_dagster_home()}"
     selected = list(levels) or list(LEVELS)
     if run_folder.policy_snapshot_path.exists() and not repin_policies:
         policy_note = "policy pinned in the run folder (pass --repin-policies to replace it)"
     else:
         policy_note = f"policy {policy.policy_version} ({policy_hash(policy)[:12]}, {environment})"
-    click.echo(f"run folder {folder}  {policy_note}  DAGSTER_HOME {home}", err=True)
+    click.echo(f"run folder {folder}  {policy_note}  {where}", err=True)
 
     def report(outcome: RunOutcome) -> None:
         status = "ok" if outcome.success else "FAILED"
@@ -253,18 +269,39 @@ def pipeline_run(
         phase=resume_phase,
         run_folder=folder,
         max_parallel=max_parallel,
-        run_config={
-            "execution": {"config": _execution_config(executor, broker)},
-            "resources": resources,
-            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
-        },
+        run_config=run_config,
+        submit_url=submit_url,
     )
-    outcomes = run_pipeline(request, report)
+    try:
+        outcomes = run_pipeline(request, report)
+    except _submission_errors(submit_url) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageProblem(f"cannot submit to {submit_url}: {first_line}") from exc
     failed = [outcome for outcome in outcomes if not outcome.success]
     click.echo(f"manifest {folder}/manifest.json", err=True)
     if failed:
         click.echo(f"error: {len(failed)} run(s) failed: {', '.join(o.label for o in failed)}", err=True)
         sys.exit(EXIT_FAILED)
+
+
+def _sources_root(given: Path | None, local: bool) -> Path | None:
+    """--sources, else $TAXONOMY_SOURCES, else (for runs executed here) the shipped sample corpus."""
+    sources = given or (Path(os.environ["TAXONOMY_SOURCES"]) if os.environ.get("TAXONOMY_SOURCES") else None)
+    if sources is None:
+        return SAMPLE_SOURCES_DIR if local else None
+    if local and not sources.is_dir():
+        raise UsageProblem(f"--sources {sources} is not a folder")
+    return sources.resolve()
+
+
+def _submission_errors(submit_url: str | None) -> tuple[type[BaseException], ...]:
+    """Errors that mean the deployment cannot take the runs (a usage problem, exit 2); none when local."""
+    if not submit_url:
+        return ()
+    from dagster_graphql import DagsterGraphQLClientError
+    from requests import RequestException
+
+    return (ValueError, RequestException, DagsterGraphQLClientError)
 
 
 def _execution_config(executor: str | None, broker: str | None) -> dict[str, Any]:
