@@ -18,6 +18,7 @@ moves attempts that a killed writer left behind to the same quarantine folder.
 
 import contextlib
 import json
+import logging
 import os
 import uuid
 from collections.abc import Callable, Iterator
@@ -37,6 +38,8 @@ from taxonomy_resources.atomic_files import (
 )
 from taxonomy_resources.locations import is_local
 from taxonomy_resources.object_store import Versioned, read_versioned, replace_if_unchanged
+
+logger = logging.getLogger(__name__)
 
 COMMIT_FILE = "_commit.json"
 ATTEMPTS_DIR = "_attempts"
@@ -117,18 +120,29 @@ class ArtifactSlot:
                 f"{self.directory}: another writer published this artifact while attempt "
                 f"{attempt.attempt_id} was written; its output was not published"
             )
-        self._tidy(keep={attempt.attempt_id, replaced}, superseded=_replaced_before(attempt.base))
+        try:
+            self._tidy(keep={attempt.attempt_id, replaced}, superseded=_replaced_before(attempt.base))
+        except Exception as error:  # housekeeping: the attempt is published whatever happens here
+            logger.warning("could not tidy %s: %r", self.directory / ATTEMPTS_DIR, error)
         return self._in_attempt(attempt.attempt_id)
 
-    def abandon(self, attempt: Attempt) -> UPath:
-        """Move a failed attempt's partial output under quarantine/_failed/; returns where it went."""
-        destination = self.failed_directory(attempt.dagster_run_id)
-        if self.file_name:
-            destination = destination / self.file_name
-        if self.local or not self.file_name:
-            move_aside(attempt.path, destination)
-        else:
-            move_aside(self._attempt_dir(attempt.attempt_id), destination.parent)
+    def abandon(self, attempt: Attempt) -> UPath | None:
+        """Move a failed attempt's partial output under quarantine/_failed/; returns where it went.
+
+        Never raises: it runs while another error is propagating, which must stay the one reported.
+        If the move fails, the attempt stays where it is (unpublished, so no reader takes it).
+        """
+        try:
+            destination = self.failed_directory(attempt.dagster_run_id)
+            if self.file_name:
+                destination = destination / self.file_name
+            if self.local or not self.file_name:
+                move_aside(attempt.path, destination)
+            else:
+                move_aside(self._attempt_dir(attempt.attempt_id), destination.parent)
+        except Exception as error:
+            logger.warning("could not move failed attempt %s to quarantine/_failed: %r", attempt.path, error)
+            return None
         return destination
 
     def committed(self) -> UPath:

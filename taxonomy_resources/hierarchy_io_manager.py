@@ -172,7 +172,7 @@ class HierarchyIOManager(ConfigurableIOManager):
             }
             files[DUCKDB_NAME]["content_sha256"] = content_sha
             if not obj.invariants_held:
-                destination = slot.abandon(attempt)
+                destination = slot.abandon(attempt) or attempt.path
                 context.add_output_metadata(
                     {
                         "path": MetadataValue.path(str(destination)),
