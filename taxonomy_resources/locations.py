@@ -16,11 +16,15 @@ LOCAL_PROTOCOLS = ("", "file", "local")
 
 
 def resolve_location(value: str | os.PathLike[str]) -> UPath:
-    """A local path (absolute) or an object-store URL, as a `UPath`."""
+    """A local path (absolute) or an object-store URL, as a `UPath`.
+
+    Object stores are reached without fsspec's listings cache: other processes rewrite pointers,
+    manifests and quarantine files, and a cached listing would hand out their old versions.
+    """
     path = UPath(value)
     if path.protocol in LOCAL_PROTOCOLS:
         return UPath(os.path.abspath(os.path.expanduser(path.path)))
-    return path
+    return UPath(value, use_listings_cache=False)
 
 
 def is_local(path: UPath | Path) -> bool:

@@ -103,6 +103,15 @@ def test_pipeline_on_s3_publishes_the_same_bytes_as_on_local_disk(
     assert not list((s3_run.root / ".locks").fs.find((s3_run.root / ".locks").path))
 
 
+def test_object_store_credentials_are_never_written(
+    s3_run: RunFolderResource, s3_server: S3Server, cli_world: CliWorld
+) -> None:
+    secrets = [s3_server.env["AWS_SECRET_ACCESS_KEY"].encode(), s3_server.env["AWS_ACCESS_KEY_ID"].encode()]
+    written = [path.read_bytes() for path in cli_world.home.rglob("*") if path.is_file()]
+    written += [UPath(f"s3://{key}").read_bytes() for key in s3_run.root.fs.find(s3_run.root.path)]
+    assert written and not any(secret in data for secret in secrets for data in written)
+
+
 def test_resume_from_s2_on_s3_republishes_only_s2_and_later(
     s3_world: S3World, s3_run: RunFolderResource
 ) -> None:
