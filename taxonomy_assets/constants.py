@@ -9,6 +9,8 @@ PARQUET_IO_MANAGER = "parquet_io_manager"
 
 RUN_FOLDER_TAG = "taxonomy/run_folder"
 PARTITION_TAG = "dagster/partition"
+# Runs that write the unpartitioned hierarchy/manifest carry this tag; the run queue admits one at a time.
+ASSEMBLY_TAG = "taxonomy/assembly"
 
 # Resume phases of `taxonomy pipeline run --resume-phase`, in graph order; each per-level phase names the
 # first per-level asset it re-materializes (hierarchy: none, only assembly).

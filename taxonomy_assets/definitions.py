@@ -1,4 +1,4 @@
-"""The one place that wires the project: assets, checks, jobs, sensor, resources and IO managers.
+"""The one place that wires the project: assets, checks, jobs, sensor, executor, resources and IO managers.
 
 Settings come from the environment when set (TAXONOMY_OUTPUT_ROOT, TAXONOMY_RUN_ID, TAXONOMY_SOURCES,
 TAXONOMY_ENVIRONMENT) and can be overridden per run in the launchpad or by the `taxonomy` CLI; shared
@@ -11,6 +11,7 @@ from dagster import Definitions, EnvVar
 
 from taxonomy_assets.consolidated_concepts import consolidated_concepts
 from taxonomy_assets.constants import PARQUET_IO_MANAGER, S0_IO_MANAGER
+from taxonomy_assets.executors import taxonomy_executor
 from taxonomy_assets.jobs import assembly_job, everything_job, levels_job, manifest_job
 from taxonomy_assets.run_manifest import run_manifest
 from taxonomy_assets.s0_source_records import s0_source_records
@@ -22,6 +23,7 @@ from taxonomy_assets.taxonomy_hierarchy import HIERARCHY_IO_MANAGER, taxonomy_hi
 from taxonomy_resources.hierarchy_io_manager import HierarchyIOManager
 from taxonomy_resources.jsonl_shards_io_manager import JsonlShardsIOManager
 from taxonomy_resources.labeling import LabelingResource
+from taxonomy_resources.locations import child_location
 from taxonomy_resources.parquet_io_manager import ParquetIOManager
 from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.run_folder import RunFolderResource
@@ -69,6 +71,7 @@ defs = Definitions(
     assets=ASSETS,
     jobs=[levels_job, assembly_job, manifest_job, everything_job],
     sensors=[manifest_after_failure],
+    executor=taxonomy_executor,
     resources=build_resources(
         run_folder=_run_folder,
         policy=PolicyResource.configure_at_launch(
@@ -78,7 +81,7 @@ defs = Definitions(
         labeling=LabelingResource(
             **_env_setting("api_key", "OPENAI_API_KEY"),
             **(
-                {"cache_dir": os.path.join(os.environ["TAXONOMY_OUTPUT_ROOT"], "llm_cache")}
+                {"cache_dir": child_location(os.environ["TAXONOMY_OUTPUT_ROOT"], "llm_cache")}
                 if os.getenv("TAXONOMY_OUTPUT_ROOT")
                 else {}
             ),

@@ -2,8 +2,9 @@
 
 `hierarchy/` holds nodes.parquet, edges.parquet, orphans.parquet, hierarchy.json (nested tree),
 hierarchy.md (outline), summary.json (per-level counts) and taxonomy.duckdb (the same tables to query).
-The folder is built beside the live one and swapped in only when every invariant held; a build that
-broke an invariant is kept under `quarantine/_failed/<dagster run id>/hierarchy/` for inspection.
+The folder is an `ArtifactSlot` attempt, published (renamed in locally, named by `hierarchy/_commit.json`
+on object stores) only when every invariant held; a build that broke an invariant is kept under
+`quarantine/_failed/<dagster run id>/hierarchy/` for inspection.
 
 DuckDB stamps a random database id into every file header, so `taxonomy.duckdb` carries a
 `content_sha256` over its table contents; every other file is byte-deterministic.
@@ -29,16 +30,10 @@ from taxonomy_assets.hierarchy_assembly import Assembly
 from taxonomy_assets.levels import LEVELS
 from taxonomy_resources.arrow_schema import rows_to_table
 from taxonomy_resources.artifact_metadata import provenance_metadata, typed_metadata
-from taxonomy_resources.atomic_files import (
-    atomic_write_bytes,
-    commit_directory,
-    is_local,
-    move_aside,
-    recover_directory,
-    sha256_file,
-    staging_directory,
-)
-from taxonomy_resources.run_folder import RunFolderResource
+from taxonomy_resources.atomic_files import atomic_write_bytes, sha256_file
+from taxonomy_resources.locations import is_local
+from taxonomy_resources.partition_lock import run_has_finished
+from taxonomy_resources.run_folder import HIERARCHY_ASSET, RunFolderResource
 
 DUCKDB_NAME = "taxonomy.duckdb"
 
@@ -140,13 +135,16 @@ class HierarchyIOManager(ConfigurableIOManager):
     run_folder: ResourceDependency[RunFolderResource]
 
     def handle_output(self, context: OutputContext, obj: HierarchyBuild) -> None:
-        with self.run_folder.partition_lock(context.asset_key.path[-1], "all"):
+        with self.run_folder.partition_lock(
+            HIERARCHY_ASSET, "all", context.run_id, run_has_finished(context.step_context.instance)
+        ):
             self._write(context, obj)
 
     def _write(self, context: OutputContext, obj: HierarchyBuild) -> None:
         started = time.perf_counter()
-        final = self.run_folder.hierarchy_dir
-        staging = staging_directory(final)
+        slot = self.run_folder.hierarchy_slot
+        attempt = slot.begin(context.run_id)
+        staging = attempt.path
         try:
             assembly = obj.assembly
             tree = tree_json(
@@ -174,12 +172,11 @@ class HierarchyIOManager(ConfigurableIOManager):
             )
             files = {
                 path.name: {"sha256": sha256_file(path), "bytes": path.stat().st_size}
-                for path in sorted(staging.iterdir(), key=lambda p: p.name)
+                for path in _files_in(staging)
             }
             files[DUCKDB_NAME]["content_sha256"] = content_sha
             if not obj.invariants_held:
-                destination = self.run_folder.failed_output_dir(context.run_id, "hierarchy", "all")
-                move_aside(staging, destination)
+                destination = slot.abandon(attempt) or attempt.path
                 context.add_output_metadata(
                     {
                         "path": MetadataValue.path(str(destination)),
@@ -187,9 +184,9 @@ class HierarchyIOManager(ConfigurableIOManager):
                     }
                 )
                 return
-            commit_directory(staging, final)
+            final = slot.publish(attempt)
         except BaseException:
-            move_aside(staging, self.run_folder.failed_output_dir(context.run_id, "hierarchy", "all"))
+            slot.abandon(attempt)
             raise
         preview = "\n".join(lines[: obj.preview_lines]) + ("\n- …" if len(lines) > obj.preview_lines else "")
         context.add_output_metadata(
@@ -209,8 +206,14 @@ class HierarchyIOManager(ConfigurableIOManager):
         )
 
     def load_input(self, context: InputContext) -> UPath:
-        recover_directory(self.run_folder.hierarchy_dir)
-        return self.run_folder.hierarchy_dir
+        return self.run_folder.hierarchy_slot.committed()
+
+
+def _files_in(folder: UPath) -> list[UPath]:
+    """The files just written into an attempt folder (object-store listings are re-read, not cached)."""
+    if not is_local(folder):
+        folder.fs.invalidate_cache(folder.path)
+    return sorted(folder.iterdir(), key=lambda path: path.name)
 
 
 def outline_markdown(lines: list[str], summary: dict[str, dict[str, int]]) -> str:

@@ -1,8 +1,9 @@
 """IO manager for S0: source records as JSONL shards plus an `_index.json` with counts and sha256.
 
 Writing consumes a `RowStream` shard by shard (memory bounded by the shard size, not the corpus);
-the shard folder is built beside the live one and swapped in only when complete. Loading returns a
-lazy `ShardedRecords` that re-checks every shard's sha256 as it reads it.
+the shard folder is an `ArtifactSlot` attempt, published only when complete (renamed into
+`S0/<level>/` locally, named by `S0/<level>/_commit.json` on object stores). Loading returns a lazy
+`ShardedRecords` over the published folder that re-checks every shard's sha256 as it reads it.
 """
 
 import hashlib
@@ -16,22 +17,14 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext, Resource
 from upath import UPath
 
 from taxonomy_assets.contracts import SourceRecord, canonical_json, to_json_line
+from taxonomy_resources.artifact_commits import ArtifactMissingError
 from taxonomy_resources.artifact_metadata import artifact_metadata, provenance_metadata, typed_metadata
-from taxonomy_resources.atomic_files import (
-    atomic_write_bytes,
-    commit_directory,
-    move_aside,
-    recover_directory,
-    staging_directory,
-)
+from taxonomy_resources.atomic_files import atomic_write_bytes
+from taxonomy_resources.partition_lock import run_has_finished
 from taxonomy_resources.row_stream import RowStream, RowT
 from taxonomy_resources.run_folder import RunFolderResource
 
 INDEX_NAME = "_index.json"
-
-
-class ArtifactMissingError(FileNotFoundError):
-    """An upstream artifact is not in the run folder (never materialized there, or removed)."""
 
 
 class ArtifactCorruptError(ValueError):
@@ -118,22 +111,21 @@ class JsonlShardsIOManager(ConfigurableIOManager):
     """Stores S0 `SourceRecord` streams as `S0/<level>/shard-NNNNN.jsonl` + `_index.json`."""
 
     run_folder: ResourceDependency[RunFolderResource]
-    stage: str = "S0"
-
-    def _directory(self, level: str) -> UPath:
-        return self.run_folder.stage_dir(self.stage, level)
 
     def handle_output(self, context: OutputContext, obj: RowStream) -> None:
-        with self.run_folder.partition_lock(context.asset_key.path[-1], context.partition_key):
+        asset_name = context.asset_key.path[-1]
+        with self.run_folder.partition_lock(
+            asset_name, context.partition_key, context.run_id, run_has_finished(context.step_context.instance)
+        ):
             self._write(context, obj)
 
     def _write(self, context: OutputContext, obj: RowStream) -> None:
         level = context.partition_key
-        final = self._directory(level)
+        slot = self.run_folder.artifact_slot(context.asset_key.path[-1], level)
         started = time.perf_counter()
-        staging = staging_directory(final)
+        attempt = slot.begin(context.run_id)
         try:
-            writer = _ShardWriter(staging, obj.shard_size)
+            writer = _ShardWriter(attempt.path, obj.shard_size)
             for row in obj.rows:
                 writer.write(to_json_line(row))
             writer.close_shard()
@@ -145,11 +137,11 @@ class JsonlShardsIOManager(ConfigurableIOManager):
                 "shards": writer.shards,
             }
             index_bytes = (canonical_json(index) + "\n").encode("utf-8")
-            index_sha = atomic_write_bytes(staging / INDEX_NAME, index_bytes)
-            commit_directory(staging, final)
+            index_sha = atomic_write_bytes(attempt.path / INDEX_NAME, index_bytes)
+            final = slot.publish(attempt)
         except BaseException:
             obj.fail()
-            move_aside(staging, self.run_folder.failed_output_dir(context.run_id, self.stage, level))
+            slot.abandon(attempt)
             raise
         size = sum(shard["bytes"] for shard in writer.shards) + len(index_bytes)
         metadata = artifact_metadata(final, index_sha, writer.records, size, time.perf_counter() - started)
@@ -158,8 +150,7 @@ class JsonlShardsIOManager(ConfigurableIOManager):
         context.add_output_metadata({**metadata, **typed_metadata({**obj.metadata, **extra})})
 
     def load_input(self, context: InputContext) -> ShardedRecords[SourceRecord]:
-        directory = self._directory(context.asset_partition_key)
-        recover_directory(directory)
-        records = ShardedRecords(directory, SourceRecord)
+        slot = self.run_folder.artifact_slot(context.asset_key.path[-1], context.asset_partition_key)
+        records = ShardedRecords(slot.committed(), SourceRecord)
         records.index()
         return records

@@ -19,6 +19,7 @@ from taxonomy_assets.rules.normalize import LabelNormalizer
 from taxonomy_assets.rules.verify import RuleVerifier
 from taxonomy_resources.chat_client import ChatJsonClient, ChatSettings
 from taxonomy_resources.llm_labelers import LlmExtractor, LlmVerifier, labeler_name
+from taxonomy_resources.locations import resolve_location
 from taxonomy_resources.prompt_library import load_prompt
 from taxonomy_resources.reply_cache import ReplyCache
 
@@ -40,7 +41,8 @@ class LabelingResource(ConfigurableResource):
     base_url: str = Field("", description="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1.")
     api_key: str = Field("", description="API key; bind it to an environment variable, never type it in.")
     cache_dir: str = Field(
-        "output/llm_cache", description="Disk cache of validated replies (shared by runs)."
+        "output/llm_cache",
+        description="Cache of validated replies shared by runs: a local folder or an object-store URL.",
     )
     prompts_dir: str = Field(str(PROMPTS_DIR), description="Folder of versioned prompt files.")
 
@@ -67,7 +69,7 @@ class LabelingResource(ConfigurableResource):
             retries=policy.llm.retries,
             timeout_seconds=policy.llm.timeout_seconds,
         )
-        cache = ReplyCache(Path(self.cache_dir)) if policy.llm.cache else None
+        cache = ReplyCache(resolve_location(self.cache_dir)) if policy.llm.cache else None
         return ChatJsonClient(settings, self.api_key or KEYLESS_PLACEHOLDER, cache, keyless=not self.api_key)
 
     def extractor(self, policy: Policy) -> Extractor:

@@ -1,9 +1,10 @@
 """IO manager for S1-S3: one Parquet file per asset partition, schema derived from the contract.
 
 Rows arrive as a `RowStream` (written in batches, memory bounded by the batch) or a list of contract
-rows. The file is written beside its target and renamed over it; a failed write is moved under
-`quarantine/_failed/<dagster run id>/`. Loading returns `ParquetArtifact` handles; an unpartitioned
-consumer (the hierarchy) receives one per level.
+rows. The file is an `ArtifactSlot` attempt: written beside its target and renamed over it locally,
+published through the slot's commit pointer on object stores; a failed write is moved under
+`quarantine/_failed/<dagster run id>/`. Loading returns `ParquetArtifact` handles on the published
+file; an unpartitioned consumer (the hierarchy) receives one per level.
 """
 
 import time
@@ -19,9 +20,11 @@ from pydantic import BaseModel
 from upath import UPath
 
 from taxonomy_resources.arrow_schema import RowT, arrow_schema, rows_to_table, table_to_rows
+from taxonomy_resources.artifact_commits import ArtifactMissingError
 from taxonomy_resources.artifact_metadata import artifact_metadata, provenance_metadata, typed_metadata
-from taxonomy_resources.atomic_files import atomic_writer, is_local, sha256_file
-from taxonomy_resources.jsonl_shards_io_manager import ArtifactMissingError
+from taxonomy_resources.atomic_files import sha256_file
+from taxonomy_resources.locations import is_local
+from taxonomy_resources.partition_lock import run_has_finished
 from taxonomy_resources.row_stream import RowStream
 from taxonomy_resources.run_folder import RunFolderResource
 
@@ -81,26 +84,30 @@ class ParquetIOManager(ConfigurableIOManager):
     run_folder: ResourceDependency[RunFolderResource]
 
     def handle_output(self, context: OutputContext, obj: RowStream | Sequence[BaseModel]) -> None:
-        with self.run_folder.partition_lock(context.asset_key.path[-1], context.partition_key):
+        asset_name = context.asset_key.path[-1]
+        with self.run_folder.partition_lock(
+            asset_name, context.partition_key, context.run_id, run_has_finished(context.step_context.instance)
+        ):
             self._write(context, obj)
 
     def _write(self, context: OutputContext, obj: RowStream | Sequence[BaseModel]) -> None:
         level = context.partition_key
         asset_name = context.asset_key.path[-1]
-        path = self.run_folder.artifact_path(asset_name, level)
+        slot = self.run_folder.artifact_slot(asset_name, level)
         model = obj.model if isinstance(obj, RowStream) else type(obj[0]) if obj else None
         if model is None:
             raise ValueError(f"{asset_name}[{level}]: an empty list carries no contract; return a RowStream")
-        stage = path.parent.parent.name
-        failed = self.run_folder.failed_output_dir(context.run_id, stage, level) / path.name
         started = time.perf_counter()
+        attempt = slot.begin(context.run_id)
         try:
-            with atomic_writer(path, failed_destination=failed) as handle:
+            with attempt.path.open("wb") as handle:
                 count = _write_parquet(handle, obj, model)
+            path = slot.publish(attempt)
             extra = obj.complete() if isinstance(obj, RowStream) else {}
         except BaseException:
             if isinstance(obj, RowStream):
                 obj.fail()
+            slot.abandon(attempt)
             raise
         metadata = artifact_metadata(
             path, sha256_file(path), count, path.stat().st_size, time.perf_counter() - started
@@ -112,8 +119,16 @@ class ParquetIOManager(ConfigurableIOManager):
     def load_input(self, context: InputContext) -> ParquetArtifact | dict[str, ParquetArtifact]:
         asset_name = context.asset_key.path[-1]
         if context.has_partition_key and len(context.asset_partition_keys) == 1:
-            return ParquetArtifact(self.run_folder.artifact_path(asset_name, context.asset_partition_key))
+            return ParquetArtifact(self._published(asset_name, context.asset_partition_key))
         return {
-            level: ParquetArtifact(self.run_folder.artifact_path(asset_name, level))
+            level: ParquetArtifact(self._published(asset_name, level))
             for level in sorted(context.asset_partition_keys)
         }
+
+    def _published(self, asset_name: str, level: str) -> UPath:
+        """The published file, or where it would be (a missing one fails when the asset reads it)."""
+        slot = self.run_folder.artifact_slot(asset_name, level)
+        try:
+            return slot.committed()
+        except ArtifactMissingError:
+            return slot.directory / (slot.file_name or "")

@@ -1,13 +1,15 @@
 """Disk cache of validated LLM replies, keyed by prompt, prompt version, model and variables.
 
 Re-runs and resumes read replies from here instead of calling the endpoint, which makes them free
-and deterministic. One small JSON file per key, written atomically; nothing secret is stored.
+and deterministic. One small JSON file per key, written atomically; nothing secret is stored. The
+folder may be local or on an object store (`<output_root>/llm_cache/`).
 """
 
 import hashlib
 import json
-from pathlib import Path
 from typing import Any
+
+from upath import UPath
 
 from taxonomy_resources.atomic_files import atomic_write_bytes
 
@@ -26,20 +28,17 @@ def cache_key(
 
 
 class ReplyCache:
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: UPath) -> None:
         self.directory = directory
 
-    def _path(self, key: str) -> Path:
+    def _path(self, key: str) -> UPath:
         return self.directory / key[:2] / f"{key}.json"
 
     def get(self, key: str) -> dict[str, Any] | None:
-        path = self._path(key)
-        if not path.is_file():
-            return None
         try:
-            return json.loads(path.read_text(encoding="utf-8"))
+            return json.loads(self._path(key).read_text(encoding="utf-8"))
         except (OSError, ValueError):
-            return None  # a damaged entry is simply a miss; the fresh reply overwrites it
+            return None  # a missing or damaged entry is a miss; the fresh reply overwrites it
 
     def put(self, key: str, reply: dict[str, Any]) -> None:
         data = json.dumps(reply, sort_keys=True, ensure_ascii=False, indent=1).encode("utf-8")

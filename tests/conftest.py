@@ -6,11 +6,14 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
+
+from tests.services import S3Server, moto_s3_server
 
 # Property tests and the S0 fuzzer run a modest number of examples by default so the suite stays fast;
 # HYPOTHESIS_PROFILE=thorough fuzzes much longer. Tests that set max_examples themselves keep theirs.
@@ -102,3 +105,24 @@ def sample_copy(tmp_path: Path) -> Path:
     target = tmp_path / "sources"
     shutil.copytree(SAMPLE_SOURCES, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def s3_server() -> Iterator[S3Server]:
+    """A real S3-compatible server (moto) on 127.0.0.1; clients in this process find it through the
+    standard AWS variables, set here for the session."""
+    with moto_s3_server() as server, pytest.MonkeyPatch.context() as patch:
+        for key, value in server.env.items():
+            patch.setenv(key, value)
+        yield server
+
+
+@pytest.fixture(scope="session")
+def s3_bucket(s3_server: S3Server) -> str:
+    """An empty bucket on the session's S3 server; returns its URL."""
+    import s3fs
+
+    s3fs.S3FileSystem.clear_instance_cache()
+    fs = s3fs.S3FileSystem()
+    fs.mkdir("taxonomy-test")
+    return "s3://taxonomy-test"

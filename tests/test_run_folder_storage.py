@@ -1,6 +1,7 @@
 """Run folders beyond the local disk, and protection against concurrent writers of one partition."""
 
 import json
+from pathlib import Path
 
 import pytest
 from dagster import DagsterInstance, materialize
@@ -29,7 +30,7 @@ def resources(output_root: str, run_id: str) -> dict[str, object]:
 
 
 def test_whole_graph_runs_on_an_object_store_output_root() -> None:
-    """`memory://` is fsspec's in-process object store: no rename, no local paths, same artifacts."""
+    """`memory://` is fsspec's in-process object store: no rename, artifacts published by pointer."""
     root = "memory://taxonomy-bucket/output"
     instance = DagsterInstance.ephemeral()
     for level in LEVELS:
@@ -48,16 +49,17 @@ def test_whole_graph_runs_on_an_object_store_output_root() -> None:
         resources=resources(root, "remote"),
     )
     assert result.success
+    run_folder = RunFolderResource(output_root=root, run_id="remote")
     folder = UPath(root) / "runs" / "remote"
-    assert {path.name for path in (folder / "hierarchy").iterdir()} >= {
+    assert {path.name for path in run_folder.hierarchy_slot.committed().iterdir()} >= {
         "nodes.parquet",
         "taxonomy.duckdb",
         "hierarchy.json",
         "hierarchy.md",
     }
-    assert (folder / "S0" / "L2" / "_index.json").exists() and (
-        folder / "S3" / "L3" / "concepts.parquet"
-    ).exists()
+    assert (run_folder.artifact_slot("s0_source_records", "L2").committed() / "_index.json").exists()
+    assert run_folder.artifact_slot("s3_verified_concepts", "L3").committed().name == "concepts.parquet"
+    assert not (folder / "S3" / "L3" / "concepts.parquet").exists()  # only reachable through the pointer
     manifest = json.loads((folder / "manifest.json").read_text())
     assert manifest["run_folder"] == str(folder)
     assert all(
@@ -89,6 +91,20 @@ def test_a_partition_being_written_elsewhere_is_refused(tmp_path) -> None:
         resources=resources(str(tmp_path), "busy"),
     )
     assert result.success and (tmp_path / "runs" / "busy" / "S0" / "L1" / "_index.json").exists()
+
+
+def test_a_file_url_output_root_is_the_local_disk(tmp_path) -> None:
+    run_folder = RunFolderResource(output_root=f"file://{tmp_path}", run_id="local")
+    assert isinstance(run_folder.root, Path) and str(run_folder.root) == str(tmp_path / "runs" / "local")
+    result = materialize(
+        ASSETS,
+        selection=["s0_source_records", "s1_candidates"],
+        partition_key="L0",
+        resources=resources(f"file://{tmp_path}", "local"),
+    )
+    assert result.success
+    assert (tmp_path / "runs" / "local" / "S1" / "L0" / "candidates.parquet").is_file()
+    assert not (tmp_path / "runs" / "local" / "S1" / "L0" / "_commit.json").exists()
 
 
 @pytest.mark.parametrize("run_id", ["../x", "a/b", "", ".hidden", "x" * 65])

@@ -15,11 +15,14 @@ import click
 from taxonomy_assets.constants import PHASES
 from taxonomy_assets.levels import LEVELS
 from taxonomy_assets.policy import PolicyError, load_policy, policy_hash
-from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT
+from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT, SAMPLE_SOURCES_DIR
 
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 API_KEY_VARIABLE = "OPENAI_API_KEY"
+CLI_EXECUTORS = ("in_process", "multiprocess", "celery")
+DEFAULT_BROKER = "pyamqp://guest@127.0.0.1:5672//"
+BROKER_VARIABLE = "TAXONOMY_CELERY_BROKER"
 
 
 class UsageProblem(click.ClickException):
@@ -96,7 +99,9 @@ def _labeling_settings(
     provider: str | None, model: str | None, base_url: str | None, output_root: str
 ) -> dict:
     """LabelingResource fields from CLI flags; the API key is referenced by variable name, never by value."""
-    settings: dict[str, Any] = {"cache_dir": str(Path(output_root) / "llm_cache")}
+    from taxonomy_resources.locations import child_location
+
+    settings: dict[str, Any] = {"cache_dir": child_location(output_root, "llm_cache")}
     settings.update(
         {
             key: value
@@ -169,6 +174,27 @@ def pipeline() -> None:
     show_default=True,
     help="Level runs executed at the same time.",
 )
+@click.option(
+    "--executor",
+    type=click.Choice(CLI_EXECUTORS),
+    default=None,
+    help="How each run executes its steps (default: $TAXONOMY_EXECUTOR or in_process); celery sends "
+    "them to `dagster-celery worker` processes through --broker.",
+)
+@click.option(
+    "--broker",
+    default=None,
+    help=f"Celery broker URL (default: ${BROKER_VARIABLE} or {DEFAULT_BROKER}); put a password in "
+    f"${BROKER_VARIABLE}, which the run config references instead of copying.",
+)
+@click.option(
+    "--submit",
+    "submit_url",
+    default=None,
+    metavar="URL",
+    help="Queue the runs on the Dagster deployment whose webserver is at URL (its run queue, launcher "
+    "and executor run them) instead of executing them here; waits for them.",
+)
 def pipeline_run(
     run_id: str | None,
     levels: tuple[str, ...],
@@ -183,42 +209,53 @@ def pipeline_run(
     base_url: str | None,
     verbose: bool,
     max_parallel: int,
+    executor: str | None,
+    broker: str | None,
+    submit_url: str | None,
 ) -> None:
     """Materialize S0-S3 per level, then the hierarchy and the manifest."""
     from taxonomy_assets.cli.instance_home import ensure_dagster_home
-    from taxonomy_assets.cli.pipeline_runner import PipelineRequest, RunOutcome, run_pipeline
+    from taxonomy_assets.cli.pipeline_runner import PipelineRequest, run_pipeline
+    from taxonomy_assets.cli.run_outcome import RunOutcome
+    from taxonomy_resources.locations import resolve_location
     from taxonomy_resources.run_folder import RunFolderResource
 
     run_id = _run_id(run_id)
     environment = environment or os.environ.get("TAXONOMY_ENVIRONMENT") or "development"
     policy = _policy(environment, policies_dir)
+    root = str(resolve_location(_output_root(output_root)))
+    policy_config: dict[str, Any] = {"environment": environment, "repin_policies": repin_policies}
+    # paths of this machine go into the run config only for runs executed here (or when given
+    # explicitly): a deployment that takes submitted runs has its own policies and sources
+    if not submit_url or policies_dir or os.environ.get("TAXONOMY_POLICIES_DIR"):
+        policy_config["policies_dir"] = str(_policies_dir(policies_dir).resolve())
     resources: dict[str, Any] = {
-        "run_folder": {"config": {"output_root": _output_root(output_root), "run_id": run_id}},
-        "policy": {
-            "config": {
-                "environment": environment,
-                "repin_policies": repin_policies,
-                "policies_dir": str(_policies_dir(policies_dir).resolve()),
-            }
-        },
+        "run_folder": {"config": {"output_root": root, "run_id": run_id}},
+        "policy": {"config": policy_config},
     }
-    labeling = _labeling_settings(provider, model, base_url, _output_root(output_root))
+    labeling = _labeling_settings(provider, model, base_url, root)
     if os.environ.get(API_KEY_VARIABLE):
         labeling["api_key"] = {"env": API_KEY_VARIABLE}
     resources["labeling"] = {"config": labeling}
+    sources = _sources_root(sources, local=not submit_url)
     if sources is not None:
-        if not sources.is_dir():
-            raise UsageProblem(f"--sources {sources} is not a folder")
-        resources["sources"] = {"config": {"root": str(sources.resolve())}}
-    run_folder = RunFolderResource(output_root=_output_root(output_root), run_id=run_id)
+        # explicit in the run config, so step workers in other processes need no TAXONOMY_* environment
+        resources["sources"] = {"config": {"root": str(sources)}}
+    run_config: dict[str, Any] = {
+        "resources": resources,
+        "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
+    }
+    if not submit_url or executor or os.environ.get("TAXONOMY_EXECUTOR"):
+        run_config["execution"] = {"config": _execution_config(executor, broker)}
+    run_folder = RunFolderResource(output_root=root, run_id=run_id)
     folder = str(run_folder.root)
-    home = ensure_dagster_home()
+    where = f"submitted to {submit_url}" if submit_url else f"DAGSTER_HOME {ensure_dagster_home()}"
     selected = list(levels) or list(LEVELS)
     if run_folder.policy_snapshot_path.exists() and not repin_policies:
         policy_note = "policy pinned in the run folder (pass --repin-policies to replace it)"
     else:
         policy_note = f"policy {policy.policy_version} ({policy_hash(policy)[:12]}, {environment})"
-    click.echo(f"run folder {folder}  {policy_note}  DAGSTER_HOME {home}", err=True)
+    click.echo(f"run folder {folder}  {policy_note}  {where}", err=True)
 
     def report(outcome: RunOutcome) -> None:
         status = "ok" if outcome.success else "FAILED"
@@ -234,18 +271,59 @@ def pipeline_run(
         phase=resume_phase,
         run_folder=folder,
         max_parallel=max_parallel,
-        run_config={
-            "execution": {"config": {"in_process": {}}},
-            "resources": resources,
-            "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
-        },
+        run_config=run_config,
+        submit_url=submit_url,
     )
-    outcomes = run_pipeline(request, report)
+    try:
+        outcomes = run_pipeline(request, report)
+    except _submission_errors(submit_url) as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageProblem(f"cannot submit to {submit_url}: {first_line}") from exc
     failed = [outcome for outcome in outcomes if not outcome.success]
     click.echo(f"manifest {folder}/manifest.json", err=True)
     if failed:
         click.echo(f"error: {len(failed)} run(s) failed: {', '.join(o.label for o in failed)}", err=True)
         sys.exit(EXIT_FAILED)
+
+
+def _sources_root(given: Path | None, local: bool) -> Path | None:
+    """--sources, else $TAXONOMY_SOURCES, else (for runs executed here) the shipped sample corpus."""
+    sources = given or (Path(os.environ["TAXONOMY_SOURCES"]) if os.environ.get("TAXONOMY_SOURCES") else None)
+    if sources is None:
+        return SAMPLE_SOURCES_DIR if local else None
+    if local and not sources.is_dir():
+        raise UsageProblem(f"--sources {sources} is not a folder")
+    return sources.resolve()
+
+
+def _submission_errors(submit_url: str | None) -> tuple[type[BaseException], ...]:
+    """Errors that mean the deployment cannot take the runs (a usage problem, exit 2); none when local."""
+    if not submit_url:
+        return ()
+    from dagster_graphql import DagsterGraphQLClientError
+    from requests import RequestException
+
+    return (ValueError, RequestException, DagsterGraphQLClientError)
+
+
+def _execution_config(executor: str | None, broker: str | None) -> dict[str, Any]:
+    """The `execution.config` section of a run for the chosen executor (see taxonomy_assets.executors)."""
+    name = executor or os.environ.get("TAXONOMY_EXECUTOR") or "in_process"
+    if name not in CLI_EXECUTORS:
+        raise UsageProblem(f"unknown executor {name!r}; choose one of {', '.join(CLI_EXECUTORS)}")
+    if name != "celery":
+        return {name: {}}
+    try:
+        import dagster_celery  # noqa: F401
+    except ImportError as exc:
+        raise UsageProblem("--executor celery needs dagster-celery: pip install -e '.[celery]'") from exc
+    if broker:
+        url: str | dict[str, str] = broker
+    elif os.environ.get(BROKER_VARIABLE):
+        url = {"env": BROKER_VARIABLE}  # a broker password stays out of the stored run config
+    else:
+        url = DEFAULT_BROKER
+    return {"celery": {"broker": url, "backend": "rpc://"}}
 
 
 @main.group()
@@ -257,11 +335,23 @@ def config() -> None:
 @environment_option
 @policies_option
 def config_validate(environment: str | None, policies_dir: Path | None) -> None:
-    """Load, merge and validate the policies; print the effective version and hash."""
+    """Load, merge and validate the policies; print the effective version and hash, and the Dagster
+    instance (storage, run coordinator, launcher) that `pipeline run` would use."""
+    from taxonomy_assets.cli.instance_home import describe_instance
+
     policy = _policy(environment, policies_dir)
     click.echo(f"policy_version {policy.policy_version}")
     click.echo(f"policy_hash {policy_hash(policy)}")
     click.echo(f"environment {environment or '(none: default.yaml only)'}")
+    try:
+        instance = describe_instance()
+    except Exception as exc:  # any storage or config problem is reported as one line
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise UsageProblem(
+            f"cannot open the Dagster instance in $DAGSTER_HOME/dagster.yaml: {first_line}"
+        ) from exc
+    for key, value in instance.items():
+        click.echo(f"{key} {value}")
 
 
 def _answer_lines(

@@ -1,21 +1,35 @@
-"""Run the asset graph through the Dagster instance in DAGSTER_HOME, as the UI would.
+"""Run the asset graph as Dagster runs: one run per level (S0-S3), then one assembly run.
 
-One run per level executes that level's S0-S3 (levels run in parallel worker processes), then one
-assembly run builds the hierarchy and the manifest. If any run fails, the manifest is refreshed on
-its own so the failure is recorded in the run folder. Every run is tagged with its run folder.
+Two ways, same runs and tags (`dagster/partition`, `taxonomy/run_folder`):
+
+- here (default): `execute_job` against the instance in DAGSTER_HOME, level runs in parallel worker
+  processes, steps by the run's executor (in-process, multiprocess or Celery). These runs bypass the
+  instance's run queue and launcher; the partition locks in the run folder keep writers apart.
+- submitted (`submit_url`): every run goes to a Dagster webserver, whose run queue, run launcher and
+  executor take it from there (run_submission).
+
+If any run fails, the manifest is refreshed on its own so the failure is recorded in the run folder.
 """
 
 import multiprocessing
 import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dagster import AssetKey, DagsterEventType, DagsterInstance, execute_job, reconstructable
 
 from taxonomy_assets.cli import job_targets
+from taxonomy_assets.cli.run_outcome import RunOutcome
 from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, PHASES, RUN_FOLDER_TAG
+from taxonomy_assets.jobs import ASSEMBLY_JOB, LEVELS_JOB, MANIFEST_JOB
+
+JOB_TARGETS: dict[str, Callable[[], Any]] = {
+    LEVELS_JOB: job_targets.levels_job,
+    ASSEMBLY_JOB: job_targets.assembly_job,
+    MANIFEST_JOB: job_targets.manifest_job,
+}
 
 
 def assets_for_phase(phase: str) -> list[str]:
@@ -26,35 +40,22 @@ def assets_for_phase(phase: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class RunOutcome:
-    label: str
-    dagster_run_id: str
-    success: bool
-    seconds: float
-    errors: list[str] = field(default_factory=list)
-    materialized: list[tuple[str, int | None]] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
 class PipelineRequest:
     levels: Sequence[str]
     phase: str
     run_config: dict[str, Any]
     run_folder: str
     max_parallel: int = 2
+    submit_url: str | None = None
 
 
 def _execute(
-    target: Callable[[], Any],
-    label: str,
-    run_config: dict[str, Any],
-    tags: dict[str, str],
-    assets: Sequence[str] | None,
+    job_name: str, label: str, run_config: dict[str, Any], tags: dict[str, str], assets: Sequence[str] | None
 ) -> RunOutcome:
     started = time.perf_counter()
     with DagsterInstance.get() as instance:
         result = execute_job(
-            reconstructable(target),
+            reconstructable(JOB_TARGETS[job_name]),
             instance=instance,
             run_config=run_config,
             tags=tags,
@@ -76,18 +77,23 @@ def _execute(
         )
 
 
+def _level_tags(level: str, run_folder: str) -> dict[str, str]:
+    return {PARTITION_TAG: level, RUN_FOLDER_TAG: run_folder}
+
+
 def _run_level(level: str, assets: Sequence[str], run_config: dict[str, Any], run_folder: str) -> RunOutcome:
-    tags = {PARTITION_TAG: level, RUN_FOLDER_TAG: run_folder}
-    return _execute(job_targets.levels_job, level, run_config, tags, assets)
+    return _execute(LEVELS_JOB, level, run_config, _level_tags(level, run_folder), assets)
 
 
-def run_pipeline(request: PipelineRequest, report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
-    """Execute the requested levels and phases; returns every run's outcome in execution order."""
-    outcomes: list[RunOutcome] = []
-    assets = assets_for_phase(request.phase)
-    with DagsterInstance.get():
-        pass  # create or migrate the storage once, before worker processes open it concurrently
-    if assets and request.levels:
+class _HereRunner:
+    """Executes runs in this process tree."""
+
+    def __init__(self, request: PipelineRequest) -> None:
+        self.request = request
+
+    def levels(self, assets: Sequence[str], report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
+        request = self.request
+        outcomes = []
         workers = max(1, min(request.max_parallel, len(request.levels)))
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
@@ -99,14 +105,72 @@ def run_pipeline(request: PipelineRequest, report: Callable[[RunOutcome], None])
                 outcome = future.result()
                 outcomes.append(outcome)
                 report(outcome)
+        return outcomes
+
+    def single(self, job_name: str, label: str, tags: dict[str, str]) -> RunOutcome:
+        return _execute(job_name, label, self.request.run_config, tags, None)
+
+
+class _SubmittingRunner:
+    """Queues runs on a Dagster deployment and waits for them."""
+
+    def __init__(self, request: PipelineRequest) -> None:
+        from taxonomy_assets.cli.run_submission import Deployment
+
+        self.request = request
+        self.deployment = Deployment(request.submit_url or "")
+
+    def levels(self, assets: Sequence[str], report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
+        from taxonomy_assets.cli.run_submission import submit, wait_for
+
+        request = self.request
+        started = time.perf_counter()
+        run_ids = {
+            level: submit(
+                self.deployment,
+                LEVELS_JOB,
+                request.run_config,
+                _level_tags(level, request.run_folder),
+                assets,
+            )
+            for level in request.levels
+        }
+        outcomes = []
+        for level, run_id in run_ids.items():
+            outcome = wait_for(self.deployment, run_id, level, started)
+            outcomes.append(outcome)
+            report(outcome)
+        return outcomes
+
+    def single(self, job_name: str, label: str, tags: dict[str, str]) -> RunOutcome:
+        from taxonomy_assets.cli.run_submission import submit, wait_for
+
+        started = time.perf_counter()
+        run_id = submit(self.deployment, job_name, self.request.run_config, tags, None)
+        return wait_for(self.deployment, run_id, label, started)
+
+
+def run_pipeline(request: PipelineRequest, report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
+    """Execute the requested levels and phases; returns every run's outcome in execution order."""
+    outcomes: list[RunOutcome] = []
+    assets = assets_for_phase(request.phase)
+    runner: _HereRunner | _SubmittingRunner
+    if request.submit_url:
+        runner = _SubmittingRunner(request)
+    else:
+        runner = _HereRunner(request)
+        with DagsterInstance.get():
+            pass  # create or migrate the storage once, before worker processes open it concurrently
+    if assets and request.levels:
+        outcomes.extend(runner.levels(assets, report))
     tags = {RUN_FOLDER_TAG: request.run_folder}
     if all(outcome.success for outcome in outcomes):
-        assembly = _execute(job_targets.assembly_job, "hierarchy+manifest", request.run_config, tags, None)
+        assembly = runner.single(ASSEMBLY_JOB, "hierarchy+manifest", tags)
         outcomes.append(assembly)
         report(assembly)
         if assembly.success:
             return outcomes
-    manifest = _execute(job_targets.manifest_job, "manifest", request.run_config, tags, None)
+    manifest = runner.single(MANIFEST_JOB, "manifest", tags)
     outcomes.append(manifest)
     report(manifest)
     return outcomes

@@ -9,12 +9,14 @@ data-segment limit (RLIMIT_DATA, `memory_bytes` above its size at fork) turns ru
 a MemoryError instead of swapping, and a CPU-time limit ends the child even if the step is gone.
 """
 
+import contextlib
 import gc
+import multiprocessing
 import os
 import signal
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -114,6 +116,25 @@ def _context():
     return get_context(method)
 
 
+@contextlib.contextmanager
+def _children_allowed() -> Iterator[None]:
+    """Let a daemonic step process (a Celery prefork worker runs steps in one) start the reader.
+
+    multiprocessing refuses children to daemonic processes so they cannot outlive their parent; the
+    reader is itself daemonic, joined or killed by `_stop`, and dies with the step, so the rule's
+    purpose holds. The flag is restored at once."""
+    current = multiprocessing.current_process()
+    config = getattr(current, "_config", {})
+    daemonic = config.get("daemon")
+    if daemonic:
+        config["daemon"] = False
+    try:
+        yield
+    finally:
+        if daemonic:
+            config["daemon"] = daemonic
+
+
 class ReaderProcess(Generic[RequestT, ResultT]):
     """Runs `work(request)` in a child process under a wall-time and a memory budget per request.
 
@@ -150,7 +171,8 @@ class ReaderProcess(Generic[RequestT, ResultT]):
                 warnings.filterwarnings(
                     "ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning
                 )
-                process.start()
+                with _children_allowed():
+                    process.start()
         finally:
             gc.unfreeze()
         child_end.close()

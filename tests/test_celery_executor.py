@@ -1,0 +1,132 @@
+"""A real Celery worker (dagster-celery, RabbitMQ on 127.0.0.1) runs the pipeline's steps on PostgreSQL
+storage and a shared run folder, the way a multi-machine deployment would."""
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from dagster import DagsterEventType, DagsterInstance
+
+from taxonomy_assets.constants import PER_LEVEL_ASSETS
+from taxonomy_assets.levels import LEVELS
+from tests.conftest import run_cli, sha256
+from tests.services import (
+    RABBITMQ_URL,
+    postgres_database,
+    postgres_instance_yaml,
+    wait_until,
+    write_instance_home,
+)
+
+pytestmark = pytest.mark.services
+
+
+@dataclass(frozen=True)
+class CeleryWorld:
+    env: dict[str, str]
+    home: Path
+    output_root: Path
+    worker_name: str
+
+
+@pytest.fixture
+def celery_world(tmp_path: Path) -> Iterator[CeleryWorld]:
+    bin_dir = str(Path(sys.executable).parent)
+    with postgres_database() as db_name:
+        home = write_instance_home(tmp_path / "home", postgres_instance_yaml(db_name))
+        env = {
+            key: value for key, value in os.environ.items() if not key.startswith(("TAXONOMY_", "DAGSTER_"))
+        }
+        env.update(
+            {
+                "DAGSTER_HOME": str(home),
+                "TAXONOMY_ENVIRONMENT": "testing",
+                "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
+            }
+        )
+        worker_config = tmp_path / "celery.yaml"
+        worker_config.write_text(
+            f"execution:\n  config:\n    broker: '{RABBITMQ_URL}'\n    backend: 'rpc://'\n"
+        )
+        name = f"taxonomy-test-{uuid.uuid4().hex[:8]}"
+        log = tmp_path / "worker.log"
+        with open(log, "w") as log_handle:
+            worker = subprocess.Popen(
+                [
+                    f"{bin_dir}/dagster-celery",
+                    "worker",
+                    "start",
+                    "-A",
+                    "dagster_celery.app",
+                    "-y",
+                    str(worker_config),
+                    "--name",
+                    name,
+                ],
+                env=env,
+                cwd=tmp_path,
+                stdout=log_handle,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        try:
+            wait_until(
+                lambda: f"{name}@" in log.read_text() and " ready." in log.read_text(), 120, "worker start"
+            )
+            yield CeleryWorld(env, home, tmp_path / "output", f"{name}@{socket.gethostname()}")
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            try:
+                worker.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(worker.pid, signal.SIGKILL)
+
+
+def test_pipeline_steps_run_in_a_celery_worker_on_postgres(
+    celery_world: CeleryWorld, cli_world, baseline: dict
+) -> None:
+    result = run_cli(
+        [
+            "pipeline",
+            "run",
+            "--run-id",
+            "celery",
+            "--output-root",
+            str(celery_world.output_root),
+            "--executor",
+            "celery",
+            "--broker",
+            RABBITMQ_URL,
+        ],
+        celery_world.env,
+        cwd=celery_world.output_root.parent,
+    )
+    assert result.returncode == 0, result.stderr
+
+    with DagsterInstance.from_config(str(celery_world.home)) as instance:
+        assert type(instance.run_storage).__name__ == "PostgresRunStorage"
+        executed_in_worker: set[tuple[str, str | None]] = set()
+        for run in instance.get_runs():
+            for entry in instance.all_logs(run.run_id, of_type=DagsterEventType.ENGINE_EVENT):
+                event = entry.dagster_event
+                if event is None or not entry.message.endswith("in celery worker"):
+                    continue
+                worker = event.engine_event_data.metadata.get("Celery worker")
+                assert worker is not None and worker.value == celery_world.worker_name
+                executed_in_worker.add((event.step_key or "", run.tags.get("dagster/partition")))
+    assert {(asset, level) for asset in PER_LEVEL_ASSETS for level in LEVELS} <= executed_in_worker
+    assert ("taxonomy_hierarchy", None) in executed_in_worker
+
+    folder = celery_world.output_root / "runs" / "celery"
+    local = cli_world.folder("base")
+    for stage, name in (("S1", "candidates.parquet"), ("S3", "concepts.parquet")):
+        for level in LEVELS:
+            assert sha256(folder / stage / level / name) == sha256(local / stage / level / name)
+    assert (folder / "hierarchy" / "hierarchy.json").is_file() and (folder / "manifest.json").is_file()
