@@ -19,7 +19,7 @@ from taxonomy_assets.consolidation import consolidate_level
 from taxonomy_assets.constants import CURATION_GROUP, PARQUET_IO_MANAGER
 from taxonomy_assets.contracts import Concept, ConceptMerge, FrequencyRow, Verdict
 from taxonomy_assets.levels import Level
-from taxonomy_assets.partitions import LEVEL_PARTITIONS
+from taxonomy_assets.partitions import LEVEL_RUN_PARTITIONS, level_and_run
 from taxonomy_assets.policy.models import Policy
 from taxonomy_assets.rules.context import ContextQualifier
 from taxonomy_resources.labeling import LabelingResource
@@ -68,7 +68,7 @@ def consolidate(
 
 
 @asset(
-    partitions_def=LEVEL_PARTITIONS,
+    partitions_def=LEVEL_RUN_PARTITIONS,
     io_manager_key=PARQUET_IO_MANAGER,
     ins={"frequency": AssetIn("s2_frequency_table"), "verified": AssetIn("s3_verified_concepts")},
     group_name=CURATION_GROUP,
@@ -93,8 +93,8 @@ def consolidated_concepts(
     policy: PolicyResource,
     labeling: LabelingResource,
 ) -> Output[RowStream]:
-    level: Level = context.partition_key  # type: ignore[assignment]
-    pinned = policy.pinned(context.run.run_id)
+    level, run = level_and_run(context.partition_key)
+    pinned = policy.pinned(context.run.run_id, run)
     verifier = labeling.verifier(pinned.policy)
     started = time.perf_counter()
     concepts, merges, rounds = consolidate(level, frequency, verified, pinned.policy, verifier.verify)

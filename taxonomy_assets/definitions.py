@@ -12,7 +12,7 @@ from dagster import Definitions, EnvVar
 from taxonomy_assets.consolidated_concepts import consolidated_concepts
 from taxonomy_assets.constants import PARQUET_IO_MANAGER, S0_IO_MANAGER
 from taxonomy_assets.executors import taxonomy_executor
-from taxonomy_assets.jobs import assembly_job, everything_job, levels_job, manifest_job
+from taxonomy_assets.jobs import assembly_job, levels_job, manifest_job
 from taxonomy_assets.run_manifest import run_manifest
 from taxonomy_assets.s0_source_records import s0_source_records
 from taxonomy_assets.s1_candidates import s1_candidates
@@ -69,7 +69,7 @@ _run_folder = RunFolderResource.configure_at_launch(
 
 defs = Definitions(
     assets=ASSETS,
-    jobs=[levels_job, assembly_job, manifest_job, everything_job],
+    jobs=[levels_job, assembly_job, manifest_job],
     sensors=[manifest_after_failure],
     executor=taxonomy_executor,
     resources=build_resources(

@@ -5,15 +5,19 @@ folder, the step timings and check results of those runs, and step failures/skip
 targeted the folder. The manifest is built from these alone.
 """
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
 from dagster import AssetKey, AssetRecordsFilter, DagsterEventType, DagsterInstance, DagsterRun, RunsFilter
 from pydantic import BaseModel, ConfigDict
 
-from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, RUN_FOLDER_TAG
+from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS
 from taxonomy_assets.levels import LEVELS
+from taxonomy_assets.partitions import LEVEL_DIMENSION, RUN_DIMENSION, level_run_key
+
+LEVEL_DIMENSION_TAG = f"{PARTITION_TAG}/{LEVEL_DIMENSION}"
+RUN_DIMENSION_TAG = f"{PARTITION_TAG}/{RUN_DIMENSION}"
 
 RECORDS_PER_PAGE = 50
 RECENT_RUNS = 500
@@ -73,10 +77,14 @@ def asset_partitions() -> list[tuple[str, str | None]]:
     ]
 
 
-def _latest_in_folder(instance: DagsterInstance, asset: str, partition: str | None, folder: str) -> Any:
-    records_filter = AssetRecordsFilter(
-        asset_key=AssetKey(asset), asset_partitions=[partition] if partition else None
-    )
+def _partition_key(run: str, level: str | None) -> str:
+    return str(level_run_key(level, run)) if level else run
+
+
+def _latest_in_folder(instance: DagsterInstance, asset: str, partition: str, folder: str) -> Any:
+    """The latest materialization of one asset partition that was written into `folder` (two output
+    roots may hold a run folder of the same name in one instance)."""
+    records_filter = AssetRecordsFilter(asset_key=AssetKey(asset), asset_partitions=[partition])
     cursor = None
     while True:
         result = instance.fetch_materializations(records_filter, limit=RECORDS_PER_PAGE, cursor=cursor)
@@ -89,13 +97,13 @@ def _latest_in_folder(instance: DagsterInstance, asset: str, partition: str | No
         cursor = result.cursor
 
 
-def _checks(instance: DagsterInstance, run_id: str, asset: str, partition: str | None) -> list[CheckOutcome]:
+def _checks(instance: DagsterInstance, run_id: str, asset: str, partition: str) -> list[CheckOutcome]:
     outcomes = []
     for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
         evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
         if evaluation is None or evaluation.asset_key != AssetKey(asset):
             continue
-        if partition and evaluation.partition not in (None, partition):
+        if evaluation.partition not in (None, partition):
             continue
         outcomes.append(
             CheckOutcome(
@@ -108,9 +116,11 @@ def _checks(instance: DagsterInstance, run_id: str, asset: str, partition: str |
     return sorted(outcomes, key=lambda outcome: outcome.name)
 
 
-def latest_materializations(instance: DagsterInstance, folder: str) -> list[Materialization]:
+def latest_materializations(instance: DagsterInstance, run: str, folder: str) -> list[Materialization]:
+    """The latest materialization of every asset partition of run folder `run` (at `folder`)."""
     found = []
-    for asset, partition in asset_partitions():
+    for asset, level in asset_partitions():
+        partition = _partition_key(run, level)
         record = _latest_in_folder(instance, asset, partition, folder)
         if record is None:
             continue
@@ -121,7 +131,7 @@ def latest_materializations(instance: DagsterInstance, folder: str) -> list[Mate
         found.append(
             Materialization(
                 asset=asset,
-                partition=partition,
+                partition=level,
                 dagster_run_id=record.run_id,
                 materialized_at=record.timestamp,
                 step_started_at=step.start_time if step else None,
@@ -133,17 +143,12 @@ def latest_materializations(instance: DagsterInstance, folder: str) -> list[Mate
     return found
 
 
-def runs_for_folder(
-    instance: DagsterInstance, folder: str, folder_of: Callable[[DagsterRun], str]
-) -> list[DagsterRun]:
-    """Runs tagged with the folder, plus untagged recent runs (e.g. from the UI) whose config points at it."""
-    tagged = instance.get_runs(filters=RunsFilter(tags={RUN_FOLDER_TAG: folder}), limit=RECENT_RUNS)
-    untagged = [
-        run
-        for run in instance.get_runs(limit=RECENT_RUNS)
-        if RUN_FOLDER_TAG not in run.tags and folder_of(run) == folder
-    ]
-    return sorted({run.run_id: run for run in [*tagged, *untagged]}.values(), key=lambda run: run.run_id)
+def runs_for_folder(instance: DagsterInstance, run: str) -> list[DagsterRun]:
+    """The Dagster runs that targeted run folder `run`: its level x run partitions and its run partition
+    (from the CLI, the UI, backfills and sensors alike, since the partition is part of every run)."""
+    per_level = instance.get_runs(filters=RunsFilter(tags={RUN_DIMENSION_TAG: run}), limit=RECENT_RUNS)
+    assembly = instance.get_runs(filters=RunsFilter(tags={PARTITION_TAG: run}), limit=RECENT_RUNS)
+    return sorted({found.run_id: found for found in [*per_level, *assembly]}.values(), key=lambda r: r.run_id)
 
 
 def step_problems(instance: DagsterInstance, runs: Iterable[DagsterRun]) -> list[StepProblem]:
@@ -151,7 +156,7 @@ def step_problems(instance: DagsterInstance, runs: Iterable[DagsterRun]) -> list
     known = {name for name, _ in asset_partitions()} | {"run_manifest"}
     problems = []
     for run in runs:
-        partition = run.tags.get(PARTITION_TAG)
+        partition = run.tags.get(LEVEL_DIMENSION_TAG)
         for entry in instance.all_logs(
             run.run_id, of_type={DagsterEventType.STEP_FAILURE, DagsterEventType.STEP_SKIPPED}
         ):

@@ -9,9 +9,10 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-from dagster import AssetExecutionContext, DagsterRun, MaterializeResult, MetadataValue, asset
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
 from taxonomy_assets.constants import ASSEMBLY_GROUP
+from taxonomy_assets.partitions import RUN_PARTITIONS
 from taxonomy_assets.run_history import (
     Materialization,
     StepProblem,
@@ -117,12 +118,19 @@ def build_manifest(
         }
         for p in sorted(current_problems.values(), key=lambda p: (p.at, p.asset, p.partition or ""))
     ]
+    audit_limits = {
+        level: entry["counters"]["audit_limit"]
+        for level, entry in assets.get("s0_source_records", {}).items()
+        if "audit_limit" in entry.get("counters", {})
+    }
     return {
         "manifest_version": MANIFEST_VERSION,
         "run_id": run_id,
         "run_folder": folder,
         "policy": policy,
         "labeling": labeling,
+        # audit mode (`--limit N`): the levels whose S0 read only their first N documents
+        "audit_limit": audit_limits,
         "assets": assets,
         "failures": failures,
     }
@@ -130,6 +138,7 @@ def build_manifest(
 
 @asset(
     deps=["taxonomy_hierarchy"],
+    partitions_def=RUN_PARTITIONS,
     group_name=ASSEMBLY_GROUP,
     kinds={"json"},
     code_version=f"manifest.{MANIFEST_VERSION}",
@@ -141,26 +150,16 @@ def run_manifest(
     policy: PolicyResource,
     labeling: LabelingResource,
 ) -> MaterializeResult:
+    run = context.partition_key
+    run_folder = run_folder.for_run(run)
     folder = str(run_folder.root)
     instance = context.instance
-
-    def folder_of(run: DagsterRun) -> str:
-        config = run.run_config.get("resources", {}).get("run_folder", {}).get("config", {})
-        try:
-            return str(
-                RunFolderResource(
-                    output_root=config.get("output_root", run_folder.output_root),
-                    run_id=config.get("run_id", run_folder.run_id),
-                ).root
-            )
-        except ValueError:
-            return ""
-
-    pinned = policy.pinned(context.run.run_id)
+    pinned = policy.pinned(context.run.run_id, run)
     policy_info = {
         "version": pinned.version,
         "hash": pinned.hash,
         "environment": pinned.environment,
+        "overrides": list(pinned.overrides),
         "pinned_by_dagster_run": pinned.pinned_by,
         "repinned": pinned.repinned,
     }
@@ -169,8 +168,8 @@ def run_manifest(
         folder,
         policy_info,
         labeling.manifest_info(pinned.policy),
-        latest_materializations(instance, folder),
-        step_problems(instance, runs_for_folder(instance, folder, folder_of)),
+        latest_materializations(instance, run, folder),
+        step_problems(instance, runs_for_folder(instance, run)),
     )
     data = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode("utf-8")
     sha = atomic_write_bytes(run_folder.manifest_path, data)

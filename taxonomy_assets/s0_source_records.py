@@ -23,7 +23,7 @@ from taxonomy_assets.code_versions import code_version
 from taxonomy_assets.constants import EXTRACTION_GROUP, S0_IO_MANAGER
 from taxonomy_assets.contracts import QuarantineEntry, SourceRecord
 from taxonomy_assets.levels import Level
-from taxonomy_assets.partitions import LEVEL_PARTITIONS
+from taxonomy_assets.partitions import LEVEL_RUN_PARTITIONS, level_and_run
 from taxonomy_assets.policy.models import RawExtractionPolicy
 from taxonomy_assets.sources.judging import DocumentFailure, DocumentJob, DocumentJudge, KeptBlock, Verdicts
 from taxonomy_assets.sources.language import detect_language
@@ -36,6 +36,7 @@ from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 
 STAGE = "S0"
+AUDIT_LIMIT_REASON = "beyond_audit_limit"
 
 
 @dataclass
@@ -89,8 +90,13 @@ def extract_source_records(
     reject: Callable[[QuarantineEntry], None],
     counters: S0Counters,
     sources_root: Path | None = None,
+    limit: int | None = None,
 ) -> Iterator[SourceRecord]:
-    """Stream the kept blocks of every document as SourceRecords; report everything dropped to `reject`."""
+    """Stream the kept blocks of every document as SourceRecords; report everything dropped to `reject`.
+
+    With `limit` (audit mode) only the first `limit` documents in walk order are read; the rest are
+    counted under `entries_ignored_by_reason["beyond_audit_limit"]`, so the accounting still adds up.
+    """
     walked = walk_level(level_dir, sources_root)
     counters.folders_walked += walked.folders
     detect_language("load the model once, before the reader process is forked")
@@ -100,6 +106,9 @@ def extract_source_records(
             counters.entries_walked += 1
             if entry.kind == "ignored":
                 counters.entries_ignored_by_reason[entry.reason] += 1
+                continue
+            if limit is not None and counters.documents_seen >= limit:
+                counters.entries_ignored_by_reason[AUDIT_LIMIT_REASON] += 1
                 continue
             counters.documents_seen += 1
             name = f"{level}/{entry.name}"
@@ -156,7 +165,7 @@ def _record(kept: KeptBlock, level: Level, source_file: str) -> SourceRecord:
 
 
 @asset(
-    partitions_def=LEVEL_PARTITIONS,
+    partitions_def=LEVEL_RUN_PARTITIONS,
     io_manager_key=S0_IO_MANAGER,
     group_name=EXTRACTION_GROUP,
     kinds={"python", "jsonl"},
@@ -169,7 +178,8 @@ def s0_source_records(
     policy: PolicyResource,
     run_folder: RunFolderResource,
 ) -> Output[RowStream]:
-    level: Level = context.partition_key  # type: ignore[assignment]
+    level, run = level_and_run(context.partition_key)
+    folder = run_folder.for_run(run)
     level_dir = sources.level_dir(level)
     if not level_dir.is_dir():
         raise Failure(
@@ -179,11 +189,17 @@ def s0_source_records(
                 "hint": "set --sources or fix the folder",
             },
         )
-    pinned = policy.pinned(context.run.run_id)
+    pinned = policy.pinned(context.run.run_id, run)
     counters = S0Counters()
-    quarantine = QuarantineLog(run_folder.quarantine_path(STAGE, level))
+    quarantine = QuarantineLog(folder.quarantine_path(STAGE, level))
     records = extract_source_records(
-        level_dir, level, pinned.policy.raw_extraction, quarantine.add, counters, sources.root_dir
+        level_dir,
+        level,
+        pinned.policy.raw_extraction,
+        quarantine.add,
+        counters,
+        sources.root_dir,
+        limit=sources.limit,
     )
 
     def finish() -> dict[str, object]:
@@ -200,6 +216,10 @@ def s0_source_records(
         shard_size=pinned.policy.raw_extraction.shard_size,
         on_complete=finish,
         on_failure=quarantine.discard,
-        metadata={**pinned.metadata(), "sources_dir": str(level_dir)},
+        metadata={
+            **pinned.metadata(),
+            "sources_dir": str(level_dir),
+            **({"audit_limit": sources.limit} if sources.limit else {}),
+        },
     )
     return Output(stream)

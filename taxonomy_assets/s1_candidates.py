@@ -20,7 +20,7 @@ from taxonomy_assets.constants import EXTRACTION_GROUP, PARQUET_IO_MANAGER
 from taxonomy_assets.contracts import Candidate, ExtractedLabel, QuarantineEntry, SourceRecord, stable_id
 from taxonomy_assets.labelers import LabelingError, map_in_order
 from taxonomy_assets.levels import Level
-from taxonomy_assets.partitions import LEVEL_PARTITIONS
+from taxonomy_assets.partitions import LEVEL_RUN_PARTITIONS, level_and_run
 from taxonomy_assets.rules.extract import RuleExtractor
 from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
 from taxonomy_resources.labeling import LabelingResource
@@ -125,7 +125,7 @@ def extract_candidates(
 
 
 @asset(
-    partitions_def=LEVEL_PARTITIONS,
+    partitions_def=LEVEL_RUN_PARTITIONS,
     io_manager_key=PARQUET_IO_MANAGER,
     ins={"records": AssetIn("s0_source_records")},
     group_name=EXTRACTION_GROUP,
@@ -140,11 +140,12 @@ def s1_candidates(
     labeling: LabelingResource,
     run_folder: RunFolderResource,
 ) -> Output[RowStream]:
-    level: Level = context.partition_key  # type: ignore[assignment]
-    pinned = policy.pinned(context.run.run_id)
+    level, run = level_and_run(context.partition_key)
+    folder = run_folder.for_run(run)
+    pinned = policy.pinned(context.run.run_id, run)
     extractor = labeling.extractor(pinned.policy)
     counters = S1Counters()
-    quarantine = QuarantineLog(run_folder.quarantine_path(STAGE, level))
+    quarantine = QuarantineLog(folder.quarantine_path(STAGE, level))
     started = time.perf_counter()
     reader = RecordReader(extractor, pinned.policy)
     candidates = extract_candidates(records, level, reader, quarantine.add, counters)

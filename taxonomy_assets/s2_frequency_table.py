@@ -29,7 +29,7 @@ from taxonomy_assets.constants import CURATION_GROUP, PARQUET_IO_MANAGER
 from taxonomy_assets.contracts import FrequencyRow
 from taxonomy_assets.institution_identity import institution_key
 from taxonomy_assets.levels import Level
-from taxonomy_assets.partitions import LEVEL_PARTITIONS
+from taxonomy_assets.partitions import LEVEL_RUN_PARTITIONS, level_and_run
 from taxonomy_assets.policy.models import InstitutionPolicy, LevelThresholds
 from taxonomy_resources.parquet_io_manager import ParquetArtifact
 from taxonomy_resources.policy_resource import PolicyResource
@@ -209,7 +209,7 @@ def threshold_violations(rows: list[FrequencyRow], thresholds: LevelThresholds) 
 
 
 @asset(
-    partitions_def=LEVEL_PARTITIONS,
+    partitions_def=LEVEL_RUN_PARTITIONS,
     io_manager_key=PARQUET_IO_MANAGER,
     ins={"candidates": AssetIn("s1_candidates")},
     group_name=CURATION_GROUP,
@@ -225,8 +225,8 @@ def threshold_violations(rows: list[FrequencyRow], thresholds: LevelThresholds) 
     description="S2 cross-institution frequency: support per label, kept or dropped with a reason.",
 )
 def s2_frequency_table(context: AssetExecutionContext, candidates: ParquetArtifact, policy: PolicyResource):
-    level: Level = context.partition_key  # type: ignore[assignment]
-    pinned = policy.pinned(context.run.run_id)
+    level, run = level_and_run(context.partition_key)
+    pinned = policy.pinned(context.run.run_id, run)
     thresholds = pinned.policy.levels[level]
     started = time.perf_counter()
     rows = compute_frequency_table(candidates, level, thresholds, pinned.policy.institutions)

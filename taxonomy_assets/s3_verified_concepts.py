@@ -24,7 +24,7 @@ from taxonomy_assets.constants import CURATION_GROUP, PARQUET_IO_MANAGER
 from taxonomy_assets.contracts import Concept, FrequencyRow, QuarantineEntry, Verdict
 from taxonomy_assets.labelers import LabelingError, Verifier, map_in_order
 from taxonomy_assets.levels import Level
-from taxonomy_assets.partitions import LEVEL_PARTITIONS
+from taxonomy_assets.partitions import LEVEL_RUN_PARTITIONS, level_and_run
 from taxonomy_assets.policy.models import LevelThresholds
 from taxonomy_assets.rules.verify import RuleVerifier
 from taxonomy_resources.labeling import LabelingResource
@@ -101,7 +101,7 @@ def duplicate_ids(concepts: list[Concept]) -> list[str]:
 
 
 @asset(
-    partitions_def=LEVEL_PARTITIONS,
+    partitions_def=LEVEL_RUN_PARTITIONS,
     io_manager_key=PARQUET_IO_MANAGER,
     ins={"frequency": AssetIn("s2_frequency_table")},
     group_name=CURATION_GROUP,
@@ -123,11 +123,12 @@ def s3_verified_concepts(
     labeling: LabelingResource,
     run_folder: RunFolderResource,
 ):
-    level: Level = context.partition_key  # type: ignore[assignment]
-    pinned = policy.pinned(context.run.run_id)
+    level, run = level_and_run(context.partition_key)
+    folder = run_folder.for_run(run)
+    pinned = policy.pinned(context.run.run_id, run)
     verifier = labeling.verifier(pinned.policy)
     started = time.perf_counter()
-    with QuarantineLog(run_folder.quarantine_path(STAGE, level)) as quarantine:
+    with QuarantineLog(folder.quarantine_path(STAGE, level)) as quarantine:
         concepts = verify_concepts(
             frequency.iter_rows(FrequencyRow), level, verifier, pinned.policy.levels[level], quarantine.add
         )

@@ -23,6 +23,7 @@ from taxonomy_assets.constants import ASSEMBLY_GROUP
 from taxonomy_assets.contracts import Concept, QuarantineEntry
 from taxonomy_assets.hierarchy_assembly import INVARIANTS, assemble_hierarchy, check_invariants
 from taxonomy_assets.levels import LEVELS
+from taxonomy_assets.partitions import ALL_LEVELS_OF_RUN, RUN_PARTITIONS
 from taxonomy_assets.rules.normalize import LabelNormalizer
 from taxonomy_resources.hierarchy_io_manager import HierarchyBuild
 from taxonomy_resources.parquet_io_manager import ParquetArtifact
@@ -34,7 +35,8 @@ HIERARCHY_IO_MANAGER = "hierarchy_io_manager"
 
 
 @asset(
-    ins={"concepts": AssetIn("consolidated_concepts")},
+    ins={"concepts": AssetIn("consolidated_concepts", partition_mapping=ALL_LEVELS_OF_RUN)},
+    partitions_def=RUN_PARTITIONS,
     io_manager_key=HIERARCHY_IO_MANAGER,
     group_name=ASSEMBLY_GROUP,
     kinds={"python", "duckdb", "parquet"},
@@ -51,7 +53,9 @@ def taxonomy_hierarchy(
     policy: PolicyResource,
     run_folder: RunFolderResource,
 ):
-    pinned = policy.pinned(context.run.run_id)
+    run = context.partition_key
+    folder = run_folder.for_run(run)
+    pinned = policy.pinned(context.run.run_id, run)
     started = time.perf_counter()
     by_level = {level: list(concepts[level].iter_rows(Concept)) for level in LEVELS}
     normalize = LabelNormalizer(pinned.policy.label).normalize
@@ -61,7 +65,7 @@ def taxonomy_hierarchy(
         by_level, pinned.policy.hierarchy, lambda text, level: keyer.key(normalize(text), level), families
     )
     invariants = check_invariants(assembly.nodes)
-    with QuarantineLog(run_folder.quarantine_path("hierarchy", "orphans")) as quarantine:
+    with QuarantineLog(folder.quarantine_path("hierarchy", "orphans")) as quarantine:
         for orphan in assembly.orphans:
             quarantine.add(
                 QuarantineEntry(

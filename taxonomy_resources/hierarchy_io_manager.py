@@ -1,7 +1,8 @@
 """IO manager for the assembled hierarchy: one folder of tables, tree and outline (SPEC §7 outputs).
 
 `hierarchy/` holds nodes.parquet, edges.parquet, orphans.parquet, hierarchy.json (nested tree),
-hierarchy.md (outline), summary.json (per-level counts) and taxonomy.duckdb (the same tables to query).
+hierarchy.md (outline), hierarchy.html (the tree to look at: collapsible, searchable), summary.json
+(per-level counts) and taxonomy.duckdb (the same tables to query).
 The folder is an `ArtifactSlot` attempt, published (renamed in locally, named by `hierarchy/_commit.json`
 on object stores) only when every invariant held; a build that broke an invariant is kept under
 `quarantine/_failed/<dagster run id>/hierarchy/` for inspection.
@@ -27,7 +28,9 @@ from upath import UPath
 
 from taxonomy_assets.contracts import Concept, HierarchyEdge, HierarchyNode, Orphan, canonical_json
 from taxonomy_assets.hierarchy_assembly import Assembly
+from taxonomy_assets.hierarchy_page import hierarchy_page
 from taxonomy_assets.levels import LEVELS
+from taxonomy_assets.partitions import run_of
 from taxonomy_resources.arrow_schema import rows_to_table
 from taxonomy_resources.artifact_metadata import provenance_metadata, typed_metadata
 from taxonomy_resources.atomic_files import atomic_write_bytes, sha256_file
@@ -36,6 +39,7 @@ from taxonomy_resources.partition_lock import run_has_finished
 from taxonomy_resources.run_folder import HIERARCHY_ASSET, RunFolderResource
 
 DUCKDB_NAME = "taxonomy.duckdb"
+PAGE_NAME = "hierarchy.html"
 
 
 @dataclass(frozen=True)
@@ -135,14 +139,15 @@ class HierarchyIOManager(ConfigurableIOManager):
     run_folder: ResourceDependency[RunFolderResource]
 
     def handle_output(self, context: OutputContext, obj: HierarchyBuild) -> None:
-        with self.run_folder.partition_lock(
+        folder = self.run_folder.for_run(run_of(context.partition_key))
+        with folder.partition_lock(
             HIERARCHY_ASSET, "all", context.run_id, run_has_finished(context.step_context.instance)
         ):
-            self._write(context, obj)
+            self._write(context, obj, folder)
 
-    def _write(self, context: OutputContext, obj: HierarchyBuild) -> None:
+    def _write(self, context: OutputContext, obj: HierarchyBuild, folder: RunFolderResource) -> None:
         started = time.perf_counter()
-        slot = self.run_folder.hierarchy_slot
+        slot = folder.hierarchy_slot
         attempt = slot.begin(context.run_id)
         staging = attempt.path
         try:
@@ -157,6 +162,9 @@ class HierarchyIOManager(ConfigurableIOManager):
             _write_parquet(staging / "orphans.parquet", assembly.orphans, Orphan)
             atomic_write_bytes(staging / "hierarchy.json", (canonical_json(tree) + "\n").encode("utf-8"))
             atomic_write_bytes(staging / "hierarchy.md", outline_markdown(lines, summary).encode("utf-8"))
+            # no run id in the page: two runs of the same inputs give the same bytes
+            page = hierarchy_page(assembly.nodes, obj.concepts, "Taxonomy")
+            atomic_write_bytes(staging / PAGE_NAME, page.encode("utf-8"))
             atomic_write_bytes(
                 staging / "summary.json",
                 (json.dumps(summary, sort_keys=True, indent=2) + "\n").encode("utf-8"),
@@ -198,15 +206,16 @@ class HierarchyIOManager(ConfigurableIOManager):
                 "write_seconds": MetadataValue.float(round(time.perf_counter() - started, 4)),
                 "files": MetadataValue.json(files),
                 "preview": MetadataValue.md(f"```\n{preview}\n```"),
+                "hierarchy_html": _page_link(final / PAGE_NAME),
                 "summary": MetadataValue.md(_summary_table(summary)),
                 "invariants_held": MetadataValue.bool(True),
-                **provenance_metadata(self.run_folder.root, context.run_id),
+                **provenance_metadata(folder.root, context.run_id),
                 **typed_metadata(obj.metadata),
             }
         )
 
     def load_input(self, context: InputContext) -> UPath:
-        return self.run_folder.hierarchy_slot.committed()
+        return self.run_folder.for_run(run_of(context.asset_partition_key)).hierarchy_slot.committed()
 
 
 def _files_in(folder: UPath) -> list[UPath]:
@@ -214,6 +223,11 @@ def _files_in(folder: UPath) -> list[UPath]:
     if not is_local(folder):
         folder.fs.invalidate_cache(folder.path)
     return sorted(folder.iterdir(), key=lambda path: path.name)
+
+
+def _page_link(page: UPath) -> MetadataValue:
+    """A link the UI opens: file:// for a local run folder, the object URL otherwise."""
+    return MetadataValue.url(Path(page).resolve().as_uri() if is_local(page) else str(page))
 
 
 def outline_markdown(lines: list[str], summary: dict[str, dict[str, int]]) -> str:

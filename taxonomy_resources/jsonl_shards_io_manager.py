@@ -17,6 +17,7 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext, Resource
 from upath import UPath
 
 from taxonomy_assets.contracts import SourceRecord, canonical_json, to_json_line
+from taxonomy_assets.partitions import level_and_run
 from taxonomy_resources.artifact_commits import ArtifactMissingError
 from taxonomy_resources.artifact_metadata import artifact_metadata, provenance_metadata, typed_metadata
 from taxonomy_resources.atomic_files import atomic_write_bytes
@@ -114,14 +115,15 @@ class JsonlShardsIOManager(ConfigurableIOManager):
 
     def handle_output(self, context: OutputContext, obj: RowStream) -> None:
         asset_name = context.asset_key.path[-1]
-        with self.run_folder.partition_lock(
-            asset_name, context.partition_key, context.run_id, run_has_finished(context.step_context.instance)
+        level, run = level_and_run(context.partition_key)
+        folder = self.run_folder.for_run(run)
+        with folder.partition_lock(
+            asset_name, level, context.run_id, run_has_finished(context.step_context.instance)
         ):
-            self._write(context, obj)
+            self._write(context, obj, folder, level)
 
-    def _write(self, context: OutputContext, obj: RowStream) -> None:
-        level = context.partition_key
-        slot = self.run_folder.artifact_slot(context.asset_key.path[-1], level)
+    def _write(self, context: OutputContext, obj: RowStream, folder: RunFolderResource, level: str) -> None:
+        slot = folder.artifact_slot(context.asset_key.path[-1], level)
         started = time.perf_counter()
         attempt = slot.begin(context.run_id)
         try:
@@ -146,11 +148,12 @@ class JsonlShardsIOManager(ConfigurableIOManager):
         size = sum(shard["bytes"] for shard in writer.shards) + len(index_bytes)
         metadata = artifact_metadata(final, index_sha, writer.records, size, time.perf_counter() - started)
         metadata["shards"] = len(writer.shards)
-        metadata.update(provenance_metadata(self.run_folder.root, context.run_id))
+        metadata.update(provenance_metadata(folder.root, context.run_id))
         context.add_output_metadata({**metadata, **typed_metadata({**obj.metadata, **extra})})
 
     def load_input(self, context: InputContext) -> ShardedRecords[SourceRecord]:
-        slot = self.run_folder.artifact_slot(context.asset_key.path[-1], context.asset_partition_key)
+        level, run = level_and_run(context.asset_partition_key)
+        slot = self.run_folder.for_run(run).artifact_slot(context.asset_key.path[-1], level)
         records = ShardedRecords(slot.committed(), SourceRecord)
         records.index()
         return records

@@ -19,6 +19,7 @@ from dagster import ConfigurableIOManager, InputContext, OutputContext, Resource
 from pydantic import BaseModel
 from upath import UPath
 
+from taxonomy_assets.partitions import level_and_run
 from taxonomy_resources.arrow_schema import RowT, arrow_schema, rows_to_table, table_to_rows
 from taxonomy_resources.artifact_commits import ArtifactMissingError
 from taxonomy_resources.artifact_metadata import artifact_metadata, provenance_metadata, typed_metadata
@@ -85,15 +86,22 @@ class ParquetIOManager(ConfigurableIOManager):
 
     def handle_output(self, context: OutputContext, obj: RowStream | Sequence[BaseModel]) -> None:
         asset_name = context.asset_key.path[-1]
-        with self.run_folder.partition_lock(
-            asset_name, context.partition_key, context.run_id, run_has_finished(context.step_context.instance)
+        level, run = level_and_run(context.partition_key)
+        folder = self.run_folder.for_run(run)
+        with folder.partition_lock(
+            asset_name, level, context.run_id, run_has_finished(context.step_context.instance)
         ):
-            self._write(context, obj)
+            self._write(context, obj, folder, level)
 
-    def _write(self, context: OutputContext, obj: RowStream | Sequence[BaseModel]) -> None:
-        level = context.partition_key
+    def _write(
+        self,
+        context: OutputContext,
+        obj: RowStream | Sequence[BaseModel],
+        folder: RunFolderResource,
+        level: str,
+    ) -> None:
         asset_name = context.asset_key.path[-1]
-        slot = self.run_folder.artifact_slot(asset_name, level)
+        slot = folder.artifact_slot(asset_name, level)
         model = obj.model if isinstance(obj, RowStream) else type(obj[0]) if obj else None
         if model is None:
             raise ValueError(f"{asset_name}[{level}]: an empty list carries no contract; return a RowStream")
@@ -113,21 +121,22 @@ class ParquetIOManager(ConfigurableIOManager):
             path, sha256_file(path), count, path.stat().st_size, time.perf_counter() - started
         )
         static = obj.metadata if isinstance(obj, RowStream) else {}
-        metadata.update(provenance_metadata(self.run_folder.root, context.run_id))
+        metadata.update(provenance_metadata(folder.root, context.run_id))
         context.add_output_metadata({**metadata, **typed_metadata({**static, **extra})})
 
     def load_input(self, context: InputContext) -> ParquetArtifact | dict[str, ParquetArtifact]:
+        """One level's artifact for a per-level consumer; every level of the run for the hierarchy."""
         asset_name = context.asset_key.path[-1]
-        if context.has_partition_key and len(context.asset_partition_keys) == 1:
-            return ParquetArtifact(self._published(asset_name, context.asset_partition_key))
-        return {
-            level: ParquetArtifact(self._published(asset_name, level))
-            for level in sorted(context.asset_partition_keys)
-        }
+        keys = sorted(level_and_run(key) for key in context.asset_partition_keys)
+        per_level_consumer = context.has_partition_key and "|" in str(context.partition_key)
+        if per_level_consumer and len(keys) == 1:
+            level, run = keys[0]
+            return ParquetArtifact(self._published(asset_name, level, run))
+        return {level: ParquetArtifact(self._published(asset_name, level, run)) for level, run in keys}
 
-    def _published(self, asset_name: str, level: str) -> UPath:
+    def _published(self, asset_name: str, level: str, run: str) -> UPath:
         """The published file, or where it would be (a missing one fails when the asset reads it)."""
-        slot = self.run_folder.artifact_slot(asset_name, level)
+        slot = self.run_folder.for_run(run).artifact_slot(asset_name, level)
         try:
             return slot.committed()
         except ArtifactMissingError:

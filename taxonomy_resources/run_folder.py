@@ -63,6 +63,13 @@ class RunFolderResource(ConfigurableResource):
     def _run_id_is_safe(cls, value: str) -> str:
         return validate_run_id(value)
 
+    def for_run(self, run_id: str) -> "RunFolderResource":
+        """The run folder of another run under the same output root; assets take the run from their
+        partition (`taxonomy_assets.partitions`), so `run_id` here is only the default for the CLI."""
+        if run_id == self.run_id:
+            return self
+        return RunFolderResource(output_root=self.output_root, run_id=run_id)
+
     @property
     def root(self) -> UPath:
         return resolve_location(self.output_root) / "runs" / self.run_id

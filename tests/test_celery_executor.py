@@ -121,8 +121,10 @@ def test_pipeline_steps_run_in_a_celery_worker_on_postgres(
                 worker = event.engine_event_data.metadata.get("Celery worker")
                 assert worker is not None and worker.value == celery_world.worker_name
                 executed_in_worker.add((event.step_key or "", run.tags.get("dagster/partition")))
-    assert {(asset, level) for asset in PER_LEVEL_ASSETS for level in LEVELS} <= executed_in_worker
-    assert ("taxonomy_hierarchy", None) in executed_in_worker
+    assert {
+        (asset, f"{level}|celery") for asset in PER_LEVEL_ASSETS for level in LEVELS
+    } <= executed_in_worker
+    assert ("taxonomy_hierarchy", "celery") in executed_in_worker
 
     folder = celery_world.output_root / "runs" / "celery"
     local = cli_world.folder("base")

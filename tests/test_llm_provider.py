@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance
 from upath import UPath
 
 from taxonomy_assets.concepts.reading import RecordReader
@@ -26,6 +26,7 @@ from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 from tests.chat_completions_server import Action, ChatCompletionsServer
 from tests.conftest import PROJECT_ROOT, CliWorld, artifact_files, read_manifest
+from tests.partitioned import materialize_level
 
 
 @pytest.fixture
@@ -365,8 +366,12 @@ def test_a_provider_echoing_the_key_leaves_no_trace_in_the_run_folder_or_instanc
     )
     (tmp_path / "dagster_home").mkdir()
     with DagsterInstance.local_temp(str(tmp_path / "dagster_home")) as instance:
-        result = materialize(
-            [s0_source_records, s1_candidates], partition_key="L0", resources=resources, instance=instance
+        result = materialize_level(
+            [s0_source_records, s1_candidates],
+            "L0",
+            run_folder.run_id,
+            resources=resources,
+            instance=instance,
         )
         assert result.success
     quarantine = (run_folder.root / "quarantine" / "S1" / "L0.jsonl").read_text()

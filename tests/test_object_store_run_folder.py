@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance
 from upath import UPath
 
 from taxonomy_assets.constants import PER_LEVEL_ASSETS
@@ -26,6 +26,7 @@ from taxonomy_resources.reply_cache import ReplyCache
 from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 from tests.conftest import SAMPLE_SOURCES, VOLATILE_FILES, CliWorld, run_cli
+from tests.partitioned import materialize_level
 from tests.services import S3Server
 
 pytestmark = pytest.mark.services
@@ -212,10 +213,11 @@ def test_a_partition_locked_by_a_running_writer_is_refused_on_s3(s3_bucket: str)
     root = f"{s3_bucket}/busy"
     folder = RunFolderResource(output_root=root, run_id="busy")
     with folder.partition_lock("s0_source_records", "L1", "other-live-run", lambda _: False):
-        result = materialize(
+        result = materialize_level(
             ASSETS,
+            "L1",
+            "busy",
             selection=["s0_source_records"],
-            partition_key="L1",
             resources=_resources(root, "busy"),
             raise_on_error=False,
         )
@@ -224,8 +226,8 @@ def test_a_partition_locked_by_a_running_writer_is_refused_on_s3(s3_bucket: str)
         error = failure.step_failure_data.error.to_string()
         assert "PartitionBusyError" in error and "Dagster run other-live-run" in error
         assert not folder.artifact_slot("s0_source_records", "L1").pointer.exists()
-    result = materialize(
-        ASSETS, selection=["s0_source_records"], partition_key="L1", resources=_resources(root, "busy")
+    result = materialize_level(
+        ASSETS, "L1", "busy", selection=["s0_source_records"], resources=_resources(root, "busy")
     )
     assert result.success and folder.artifact_slot("s0_source_records", "L1").pointer.exists()
 
@@ -234,20 +236,22 @@ def test_a_lock_left_by_a_finished_run_is_taken_over_on_s3(s3_bucket: str) -> No
     root = f"{s3_bucket}/stale"
     folder = RunFolderResource(output_root=root, run_id="stale")
     instance = DagsterInstance.ephemeral()
-    first = materialize(
+    first = materialize_level(
         ASSETS,
+        "L0",
+        "stale",
         selection=["s0_source_records"],
-        partition_key="L0",
         instance=instance,
         resources=_resources(root, "stale"),
     )
     assert first.success
     lock = folder.root / ".locks" / "s0_source_records.L0.lock"
     lock.write_bytes(json.dumps({"dagster_run_id": first.run_id}).encode())
-    second = materialize(
+    second = materialize_level(
         ASSETS,
+        "L0",
+        "stale",
         selection=["s0_source_records"],
-        partition_key="L0",
         instance=instance,
         resources=_resources(root, "stale"),
     )

@@ -4,17 +4,10 @@ import shutil
 from pathlib import Path
 
 import pyarrow.parquet as pq
-from dagster import (
-    AssetSelection,
-    DagsterInstance,
-    ReexecutionOptions,
-    execute_job,
-    reconstructable,
-)
+from dagster import DagsterInstance, ReexecutionOptions, execute_job, reconstructable
 
 from taxonomy_assets.cli import job_targets
 from taxonomy_assets.constants import PER_LEVEL_ASSETS
-from taxonomy_assets.definitions import defs
 from taxonomy_assets.levels import LEVELS
 from tests.conftest import VOLATILE_FILES, CliWorld, artifact_files, fingerprint, read_manifest, sha256
 
@@ -117,51 +110,6 @@ def test_resume_from_s2_leaves_s0_s1_untouched(cli_world: CliWorld, baseline: di
         assert set(_run_ids(after, asset).values()).isdisjoint(_run_ids(before, asset).values())
     downstream = [name for name in before_files if name.startswith(("S2/", "S3/", "consolidated/"))]
     assert all(after_files[name][0] == before_files[name][0] for name in downstream)
-
-
-def test_selecting_s2_and_downstream_rematerializes_only_those(cli_world: CliWorld, baseline: dict) -> None:
-    """The UI's `s2_frequency_table*` for L2, as one run of the asset graph."""
-    folder = cli_world.folder("base")
-    before_files = fingerprint(folder)
-    before = read_manifest(folder)
-    selection = AssetSelection.assets("s2_frequency_table").downstream().resolve(defs.resolve_asset_graph())
-    run_config = {
-        "execution": {"config": {"in_process": {}}},
-        "resources": {
-            "run_folder": {"config": {"output_root": str(cli_world.output_root), "run_id": "base"}},
-            "policy": {"config": {"environment": "testing"}},
-        },
-    }
-    with DagsterInstance.from_config(str(cli_world.home)) as instance:
-        result = execute_job(
-            reconstructable(job_targets.everything_job),
-            instance=instance,
-            run_config=run_config,
-            tags={"dagster/partition": "L2"},
-            asset_selection=sorted(selection),
-        )
-    assert result.success
-    materialized = {
-        (event.asset_key.path[-1], event.partition) for event in result.get_asset_materialization_events()
-    }
-    assert materialized == {
-        ("s2_frequency_table", "L2"),
-        ("s3_verified_concepts", "L2"),
-        ("consolidated_concepts", "L2"),
-        ("taxonomy_hierarchy", None),
-        ("run_manifest", None),
-    }
-    after_files = fingerprint(folder)
-    untouched = [
-        name
-        for name in before_files
-        if name.startswith(("S0/", "S1/"))
-        or (name.startswith(("S2/", "S3/", "consolidated/")) and "/L2/" not in name)
-    ]
-    assert all(after_files[name] == before_files[name] for name in untouched)
-    after = read_manifest(folder)
-    assert _run_ids(after, "s1_candidates") == _run_ids(before, "s1_candidates")
-    assert after["assets"]["s2_frequency_table"]["L2"]["dagster_run_id"] == result.run_id
 
 
 def test_backfilling_one_level_touches_only_that_level(cli_world: CliWorld, baseline: dict) -> None:

@@ -13,9 +13,11 @@ import pytest
 import requests
 from dagster import DagsterEventType, DagsterInstance, DagsterRun, DagsterRunStatus, RunsFilter
 
+from taxonomy_assets.cli.pipeline_runner import level_tags, run_tags
 from taxonomy_assets.constants import PER_LEVEL_ASSETS
 from taxonomy_assets.levels import LEVELS
 from tests.conftest import VOLATILE_FILES, CliWorld, fingerprint, read_manifest, run_cli
+from tests.partitioned import register_run
 from tests.services import dagster_dev, postgres_database, postgres_instance_yaml, write_instance_home
 
 pytestmark = pytest.mark.services
@@ -126,7 +128,7 @@ def test_pipeline_with_four_levels_at_once_on_postgres(
         assert type(instance.run_storage).__name__ == "PostgresRunStorage"
         assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
         runs = instance.get_runs(filters=RunsFilter(tags={"taxonomy/run_folder": str(pg_run)}))
-        assert {run.tags.get("dagster/partition") for run in runs} >= set(LEVELS)
+        assert {run.tags.get("dagster/partition/level") for run in runs} >= set(LEVELS)
         assert all(run.status == DagsterRunStatus.SUCCESS for run in runs)
     manifest = read_manifest(pg_run)
     assert manifest["failures"] == []
@@ -157,6 +159,8 @@ def test_backfill_of_the_four_levels_through_the_queue_on_postgres(
     pg_world: PostgresWorld, pg_deployment: str
 ) -> None:
     folder = pg_world.folder("backfill")
+    with pg_world.instance() as instance:
+        register_run(instance, "backfill")
     run_config = {
         "execution": {"config": {"in_process": {}}},
         "resources": {
@@ -169,7 +173,7 @@ def test_backfill_of_the_four_levels_through_the_queue_on_postgres(
             "partitionSetName": "taxonomy_levels_partition_set",
             "repositorySelector": {"repositoryLocationName": "taxonomy", "repositoryName": "__repository__"},
         },
-        "partitionNames": list(LEVELS),
+        "partitionNames": [f"{level}|backfill" for level in LEVELS],
         "runConfigData": run_config,
         "tags": [{"key": "taxonomy/run_folder", "value": str(folder)}],
         "forceSynchronousSubmission": True,  # the webserver submits the runs; the daemon launches them
@@ -184,12 +188,12 @@ def test_backfill_of_the_four_levels_through_the_queue_on_postgres(
     backfill = launched["backfillId"]
     with pg_world.instance() as instance:
         runs = _wait_for_runs(instance, RunsFilter(tags={"dagster/backfill": backfill}), len(LEVELS))
-        assert {run.tags["dagster/partition"]: run.status for run in runs} == dict.fromkeys(
+        assert {run.tags["dagster/partition/level"]: run.status for run in runs} == dict.fromkeys(
             LEVELS, DagsterRunStatus.SUCCESS
         )
         for run in runs:
             _assert_went_through_the_queue(instance, run.run_id)
-        backfill_runs = {run.tags["dagster/partition"]: run.run_id for run in runs}
+        backfill_runs = {run.tags["dagster/partition/level"]: run.run_id for run in runs}
 
     result = pg_world.run("pipeline", "run", "--run-id", "backfill", "--resume-phase", "hierarchy")
     assert result.returncode == 0, result.stderr
@@ -235,18 +239,23 @@ def test_the_queue_runs_writers_of_one_partition_one_after_the_other(
             "policy": {"config": {"environment": "testing"}},
         },
     }
-    tags = {"taxonomy/run_folder": str(folder), "taxonomy/test": "serial"}
+    marker = {"taxonomy/test": "serial"}
     level_runs = [
         submit(
             deployment,
             "taxonomy_levels",
             run_config,
-            {**tags, "dagster/partition": "L2"},
+            {**level_tags("L2", "queued", str(folder)), **marker},
             ["s3_verified_concepts"],
         )
         for _ in range(2)
     ]
-    assembly_runs = [submit(deployment, "taxonomy_assembly", run_config, tags, None) for _ in range(2)]
+    assembly_runs = [
+        submit(
+            deployment, "taxonomy_assembly", run_config, {**run_tags("queued", str(folder)), **marker}, None
+        )
+        for _ in range(2)
+    ]
     with pg_world.instance() as instance:
         runs = _wait_for_runs(instance, RunsFilter(run_ids=level_runs + assembly_runs), 4)
         assert all(run.status == DagsterRunStatus.SUCCESS for run in runs)

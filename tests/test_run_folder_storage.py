@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance
 from upath import UPath
 
 from taxonomy_assets.constants import PER_LEVEL_ASSETS
@@ -15,6 +15,7 @@ from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 from tests.conftest import SAMPLE_SOURCES
+from tests.partitioned import materialize_level, materialize_run
 
 PER_LEVEL = list(PER_LEVEL_ASSETS)
 
@@ -34,16 +35,18 @@ def test_whole_graph_runs_on_an_object_store_output_root() -> None:
     root = "memory://taxonomy-bucket/output"
     instance = DagsterInstance.ephemeral()
     for level in LEVELS:
-        result = materialize(
+        result = materialize_level(
             ASSETS,
+            level,
+            "remote",
             selection=PER_LEVEL,
-            partition_key=level,
             instance=instance,
             resources=resources(root, "remote"),
         )
         assert result.success
-    result = materialize(
+    result = materialize_run(
         ASSETS,
+        "remote",
         selection=["taxonomy_hierarchy", "run_manifest"],
         instance=instance,
         resources=resources(root, "remote"),
@@ -72,10 +75,11 @@ def test_whole_graph_runs_on_an_object_store_output_root() -> None:
 def test_a_partition_being_written_elsewhere_is_refused(tmp_path) -> None:
     run_folder = RunFolderResource(output_root=str(tmp_path), run_id="busy")
     with run_folder.partition_lock("s0_source_records", "L1"):
-        result = materialize(
+        result = materialize_level(
             ASSETS,
+            "L1",
+            "busy",
             selection=["s0_source_records"],
-            partition_key="L1",
             resources=resources(str(tmp_path), "busy"),
             raise_on_error=False,
         )
@@ -84,10 +88,11 @@ def test_a_partition_being_written_elsewhere_is_refused(tmp_path) -> None:
         error = failure.step_failure_data.error.to_string()
         assert "PartitionBusyError" in error and "s0_source_records[L1] is being materialized" in error
     assert not (tmp_path / "runs" / "busy" / "S0" / "L1").exists()
-    result = materialize(
+    result = materialize_level(
         ASSETS,
+        "L1",
+        "busy",
         selection=["s0_source_records"],
-        partition_key="L1",
         resources=resources(str(tmp_path), "busy"),
     )
     assert result.success and (tmp_path / "runs" / "busy" / "S0" / "L1" / "_index.json").exists()
@@ -96,10 +101,11 @@ def test_a_partition_being_written_elsewhere_is_refused(tmp_path) -> None:
 def test_a_file_url_output_root_is_the_local_disk(tmp_path) -> None:
     run_folder = RunFolderResource(output_root=f"file://{tmp_path}", run_id="local")
     assert isinstance(run_folder.root, Path) and str(run_folder.root) == str(tmp_path / "runs" / "local")
-    result = materialize(
+    result = materialize_level(
         ASSETS,
+        "L0",
+        "local",
         selection=["s0_source_records", "s1_candidates"],
-        partition_key="L0",
         resources=resources(f"file://{tmp_path}", "local"),
     )
     assert result.success

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, materialize
+from dagster import DagsterInstance
 
 from taxonomy_assets.definitions import build_resources
 from taxonomy_assets.levels import LEVELS
@@ -21,6 +21,7 @@ from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 from tests.conftest import SAMPLE_SOURCES
+from tests.partitioned import materialize_level
 from tests.test_s0_readers import LONG_SWEDISH, MESSY_PAGE, encrypted_workbook_bytes, workbook_bytes
 
 FIFTY_MB = 50 * 1024 * 1024
@@ -169,7 +170,7 @@ def materialize_s0(sources: Path, output_root: Path, run_id: str) -> Materialize
     instance = DagsterInstance.ephemeral()
     metadata: dict[str, dict[str, object]] = {}
     for level in LEVELS:
-        result = materialize([s0_source_records], partition_key=level, resources=resources, instance=instance)
+        result = materialize_level([s0_source_records], level, run_id, resources=resources, instance=instance)
         assert result.success
         (event,) = result.asset_materializations_for_node("s0_source_records")
         metadata[level] = {key: value.value for key, value in event.metadata.items()}

@@ -12,65 +12,22 @@ from typing import Any, TextIO
 
 import click
 
+from taxonomy_assets.cli import settings
+from taxonomy_assets.cli.settings import UsageProblem, policy_options
 from taxonomy_assets.constants import PHASES
 from taxonomy_assets.levels import LEVELS
-from taxonomy_assets.policy import PolicyError, load_policy, policy_hash
-from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT, SAMPLE_SOURCES_DIR
+from taxonomy_assets.policy import policy_hash
+from taxonomy_assets.project_paths import PROJECT_ROOT, SAMPLE_SOURCES_DIR
 
 EXIT_FAILED = 1
-EXIT_USAGE = 2
 API_KEY_VARIABLE = "OPENAI_API_KEY"
 CLI_EXECUTORS = ("in_process", "multiprocess", "celery")
 DEFAULT_BROKER = "pyamqp://guest@127.0.0.1:5672//"
 BROKER_VARIABLE = "TAXONOMY_CELERY_BROKER"
 
 
-class UsageProblem(click.ClickException):
-    """A problem the user can fix; printed as one line, exit code 2."""
-
-    exit_code = EXIT_USAGE
-
-    def show(self, file: TextIO | None = None) -> None:
-        # one line, whatever the message carries (YAML errors span several)
-        click.echo(f"error: {' '.join(self.message.split())}", err=True)
-
-
-def _output_root(value: str | None) -> str:
-    return value or os.environ.get("TAXONOMY_OUTPUT_ROOT") or "output"
-
-
-def _run_id(value: str | None) -> str:
-    from taxonomy_resources.run_folder import InvalidRunIdError, validate_run_id
-
-    try:
-        return validate_run_id(value or os.environ.get("TAXONOMY_RUN_ID") or "dev")
-    except InvalidRunIdError as exc:
-        raise UsageProblem(str(exc)) from exc
-
-
-def _policies_dir(value: Path | None) -> Path:
-    return value or Path(os.environ.get("TAXONOMY_POLICIES_DIR") or POLICIES_DIR)
-
-
-def _policy(environment: str | None, policies_dir: Path | None = None) -> Any:
-    try:
-        return load_policy(_policies_dir(policies_dir), environment)
-    except PolicyError as exc:
-        raise UsageProblem(str(exc)) from exc
-
-
 level_option = click.option(
     "--level", "level", type=click.Choice(LEVELS), required=True, help="Taxonomy level."
-)
-environment_option = click.option(
-    "--environment", default=None, help="Policy overlay: development, testing or production."
-)
-policies_option = click.option(
-    "--policies",
-    "policies_dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="Policies folder (default: $TAXONOMY_POLICIES_DIR or ./policies).",
 )
 
 
@@ -126,7 +83,7 @@ def _labeling(provider: str | None, model: str | None, base_url: str | None) -> 
     from taxonomy_resources.labeling import LabelingResource
 
     return LabelingResource(
-        **_labeling_settings(provider, model, base_url, _output_root(None)),
+        **_labeling_settings(provider, model, base_url, settings.output_root(None)),
         api_key=os.environ.get(API_KEY_VARIABLE, ""),
     )
 
@@ -154,17 +111,22 @@ def pipeline() -> None:
     help="First stage to re-materialize; earlier artifacts are reused.",
 )
 @click.option(
-    "--environment", default=None, help="Policy overlay (default: $TAXONOMY_ENVIRONMENT or development)."
-)
-@click.option(
     "--sources",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="Sources root with L0/..L3/ folders (default: the shipped sample corpus).",
 )
 @click.option("--repin-policies", is_flag=True, help="Replace the run folder's pinned policy snapshot.")
+@click.option(
+    "--limit",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="N",
+    help="Audit mode: run the whole graph on the first N documents of each level (in file-name order); "
+    "the rest are counted as skipped, not read.",
+)
 @click.option("--output-root", default=None, help="Output root (default: $TAXONOMY_OUTPUT_ROOT or 'output').")
-@policies_option
+@policy_options
 @labeling_options
 @click.option("--verbose", is_flag=True, help="Show Dagster's own event log on stderr.")
 @click.option(
@@ -199,11 +161,13 @@ def pipeline_run(
     run_id: str | None,
     levels: tuple[str, ...],
     resume_phase: str,
-    environment: str | None,
     sources: Path | None,
     repin_policies: bool,
+    limit: int | None,
     output_root: str | None,
+    environment: str | None,
     policies_dir: Path | None,
+    overrides: tuple[str, ...],
     provider: str | None,
     model: str | None,
     base_url: str | None,
@@ -215,20 +179,27 @@ def pipeline_run(
 ) -> None:
     """Materialize S0-S3 per level, then the hierarchy and the manifest."""
     from taxonomy_assets.cli.instance_home import ensure_dagster_home
-    from taxonomy_assets.cli.pipeline_runner import PipelineRequest, run_pipeline
+    from taxonomy_assets.cli.pipeline_runner import PipelineRequest, assets_for_phase, run_pipeline
+    from taxonomy_assets.cli.progress import PipelineProgress
     from taxonomy_assets.cli.run_outcome import RunOutcome
     from taxonomy_resources.locations import resolve_location
+    from taxonomy_resources.policy_resource import pin_conflict
     from taxonomy_resources.run_folder import RunFolderResource
 
-    run_id = _run_id(run_id)
-    environment = environment or os.environ.get("TAXONOMY_ENVIRONMENT") or "development"
-    policy = _policy(environment, policies_dir)
-    root = str(resolve_location(_output_root(output_root)))
-    policy_config: dict[str, Any] = {"environment": environment, "repin_policies": repin_policies}
+    run_id = settings.run_id(run_id)
+    requested = settings.requested_environment(environment)
+    policy = settings.policy(environment, policies_dir, overrides)
+    root = str(resolve_location(settings.output_root(output_root)))
+    run_folder = RunFolderResource(output_root=root, run_id=run_id)
+    if not repin_policies and (conflict := pin_conflict(run_folder, requested, list(overrides))):
+        raise UsageProblem(conflict)
+    policy_config: dict[str, Any] = {"repin_policies": repin_policies, "overrides": list(overrides)}
+    if requested:
+        policy_config["environment"] = requested
     # paths of this machine go into the run config only for runs executed here (or when given
     # explicitly): a deployment that takes submitted runs has its own policies and sources
     if not submit_url or policies_dir or os.environ.get("TAXONOMY_POLICIES_DIR"):
-        policy_config["policies_dir"] = str(_policies_dir(policies_dir).resolve())
+        policy_config["policies_dir"] = str(settings.policies_dir(policies_dir).resolve())
     resources: dict[str, Any] = {
         "run_folder": {"config": {"output_root": root, "run_id": run_id}},
         "policy": {"config": policy_config},
@@ -238,50 +209,76 @@ def pipeline_run(
         labeling["api_key"] = {"env": API_KEY_VARIABLE}
     resources["labeling"] = {"config": labeling}
     sources = _sources_root(sources, local=not submit_url)
+    sources_config: dict[str, Any] = {"limit": limit} if limit else {}
     if sources is not None:
         # explicit in the run config, so step workers in other processes need no TAXONOMY_* environment
-        resources["sources"] = {"config": {"root": str(sources)}}
+        sources_config["root"] = str(sources)
+    if sources_config:
+        resources["sources"] = {"config": sources_config}
     run_config: dict[str, Any] = {
         "resources": resources,
         "loggers": {"console": {"config": {"log_level": "DEBUG" if verbose else "CRITICAL"}}},
     }
     if not submit_url or executor or os.environ.get("TAXONOMY_EXECUTOR"):
         run_config["execution"] = {"config": _execution_config(executor, broker)}
-    run_folder = RunFolderResource(output_root=root, run_id=run_id)
     folder = str(run_folder.root)
     where = f"submitted to {submit_url}" if submit_url else f"DAGSTER_HOME {ensure_dagster_home()}"
     selected = list(levels) or list(LEVELS)
     if run_folder.policy_snapshot_path.exists() and not repin_policies:
         policy_note = "policy pinned in the run folder (pass --repin-policies to replace it)"
     else:
-        policy_note = f"policy {policy.policy_version} ({policy_hash(policy)[:12]}, {environment})"
+        effective = settings.effective_environment(environment)
+        policy_note = f"policy {policy.policy_version} ({policy_hash(policy)[:12]}, {effective})"
+        if overrides:
+            policy_note += f" --set {' '.join(overrides)}"
     click.echo(f"run folder {folder}  {policy_note}  {where}", err=True)
+    if limit:
+        click.echo(f"audit mode: the first {limit} documents of each level only (--limit {limit})", err=True)
+
+    total_steps = len(selected) * len(assets_for_phase(resume_phase)) + 2
+    progress = PipelineProgress(folder, total_steps, sys.stderr)
 
     def report(outcome: RunOutcome) -> None:
+        progress.catch_up()
         status = "ok" if outcome.success else "FAILED"
-        line = f"  {outcome.label:<18} {status:<6} {outcome.seconds:6.1f}s"
-        click.echo(f"{line}  dagster run {outcome.dagster_run_id}", err=True)
-        for asset_name, rows in outcome.materialized:
-            click.echo(f"      {asset_name:<22} {'' if rows is None else f'{rows:>8} rows'}", err=True)
+        progress.say(
+            f"{outcome.label:<18} {status:<6} {outcome.seconds:6.1f}s  dagster run {outcome.dagster_run_id}"
+        )
         for error in outcome.errors:
-            click.echo(f"      {error}", err=True)
+            progress.say(f"      {error}")
 
     request = PipelineRequest(
         levels=selected,
         phase=resume_phase,
         run_folder=folder,
+        run=run_id,
         max_parallel=max_parallel,
         run_config=run_config,
         submit_url=submit_url,
     )
+    if not submit_url:
+        from dagster import DagsterInstance
+
+        from taxonomy_assets.cli.pipeline_runner import register_run
+
+        # create or migrate the instance's storage, and register the run folder, before any other
+        # thread or process opens the instance
+        with DagsterInstance.get() as instance:
+            register_run(instance, run_id)
     try:
-        outcomes = run_pipeline(request, report)
+        with progress:
+            outcomes = run_pipeline(request, report)
     except _submission_errors(submit_url) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageProblem(f"cannot submit to {submit_url}: {first_line}") from exc
     failed = [outcome for outcome in outcomes if not outcome.success]
+    hierarchy = run_folder.hierarchy_dir
+    if not failed:
+        click.echo(f"taxonomy {hierarchy}/hierarchy.html  (outline {hierarchy}/hierarchy.md)", err=True)
     click.echo(f"manifest {folder}/manifest.json", err=True)
     if failed:
+        for failure in progress.failures:
+            click.echo(f"failed   {failure}", err=True)
         click.echo(f"error: {len(failed)} run(s) failed: {', '.join(o.label for o in failed)}", err=True)
         sys.exit(EXIT_FAILED)
 
@@ -332,17 +329,19 @@ def config() -> None:
 
 
 @config.command("validate")
-@environment_option
-@policies_option
-def config_validate(environment: str | None, policies_dir: Path | None) -> None:
-    """Load, merge and validate the policies; print the effective version and hash, and the Dagster
-    instance (storage, run coordinator, launcher) that `pipeline run` would use."""
+@policy_options
+def config_validate(environment: str | None, policies_dir: Path | None, overrides: tuple[str, ...]) -> None:
+    """Load, merge and validate the policies (with any --set overrides) the way `pipeline run` does; print
+    the effective version and hash, and the Dagster instance (storage, run coordinator, launcher) that
+    `pipeline run` would use."""
     from taxonomy_assets.cli.instance_home import describe_instance
 
-    policy = _policy(environment, policies_dir)
+    policy = settings.policy(environment, policies_dir, overrides)
     click.echo(f"policy_version {policy.policy_version}")
     click.echo(f"policy_hash {policy_hash(policy)}")
-    click.echo(f"environment {environment or '(none: default.yaml only)'}")
+    click.echo(f"environment {settings.effective_environment(environment)}")
+    for override in overrides:
+        click.echo(f"override {override}")
     try:
         instance = describe_instance()
     except Exception as exc:  # any storage or config problem is reported as one line
@@ -388,13 +387,15 @@ def _input_option(help_text: str) -> Any:
 @click.option(
     "--parent", default="", help="The parent unit as written ('Department of Physics'): headings read in it."
 )
-@environment_option
+@policy_options
 @labeling_options
 def extract(
     level: str,
     input_file: TextIO,
     parent: str,
     environment: str | None,
+    policies_dir: Path | None,
+    overrides: tuple[str, ...],
     provider: str | None,
     model: str | None,
     base_url: str | None,
@@ -402,7 +403,7 @@ def extract(
     """Extract research-field labels: one JSON object per input line (exit 1 if any item failed)."""
     from taxonomy_assets.concepts.reading import RecordReader
 
-    policy = _policy(environment)
+    policy = settings.policy(environment, policies_dir, overrides)
     reader = RecordReader(_labeler("extractor", _labeling(provider, model, base_url), policy), policy)
     _answer_lines(
         input_file,
@@ -417,18 +418,21 @@ def extract(
 @main.command("verify")
 @level_option
 @_input_option("One label per line; '-' for stdin.")
-@environment_option
+@policy_options
 @labeling_options
 def verify(
     level: str,
     input_file: TextIO,
     environment: str | None,
+    policies_dir: Path | None,
+    overrides: tuple[str, ...],
     provider: str | None,
     model: str | None,
     base_url: str | None,
 ) -> None:
     """Verify labels: one JSON object per input line with verdict and reason (exit 1 if any failed)."""
-    verifier = _labeler("verifier", _labeling(provider, model, base_url), _policy(environment))
+    policy = settings.policy(environment, policies_dir, overrides)
+    verifier = _labeler("verifier", _labeling(provider, model, base_url), policy)
 
     def answer(label: str) -> dict[str, Any]:
         verdict = verifier.verify(label, level)
@@ -447,10 +451,12 @@ def manifest(run_id: str | None, output_root: str | None, output_format: str) ->
     """Print a run folder's manifest."""
     from taxonomy_resources.run_folder import RunFolderResource
 
-    path = RunFolderResource(output_root=_output_root(output_root), run_id=_run_id(run_id)).manifest_path
+    path = RunFolderResource(
+        output_root=settings.output_root(output_root), run_id=settings.run_id(run_id)
+    ).manifest_path
     if not path.exists():
         raise UsageProblem(
-            f"no manifest at {path}; run `taxonomy pipeline run --run-id {_run_id(run_id)}` first"
+            f"no manifest at {path}; run `taxonomy pipeline run --run-id {settings.run_id(run_id)}` first"
         )
     data = json.loads(path.read_text(encoding="utf-8"))
     if output_format == "json":
@@ -491,7 +497,9 @@ def explain(
     from taxonomy_assets.explain import explain_label, explanation_json, format_explanation
     from taxonomy_resources.run_folder import RunFolderResource
 
-    root = RunFolderResource(output_root=_output_root(output_root), run_id=_run_id(run_id)).root
+    root = RunFolderResource(
+        output_root=settings.output_root(output_root), run_id=settings.run_id(run_id)
+    ).root
     try:
         explanation = explain_label(root, label, list(levels) or None)
     except FileNotFoundError as exc:
@@ -505,11 +513,16 @@ def explain(
 @main.command("ui")
 @click.option("--port", type=int, default=3000, show_default=True)
 def ui(port: int) -> None:
-    """Start `dagster dev` on 127.0.0.1 for this project, sharing the CLI's DAGSTER_HOME."""
+    """Start `dg dev` (webserver and daemon) on 127.0.0.1 for this project, sharing the CLI's DAGSTER_HOME."""
     from taxonomy_assets.cli.instance_home import ensure_dagster_home
 
     home = ensure_dagster_home()
     click.echo(f"DAGSTER_HOME {home}; open http://127.0.0.1:{port}", err=True)
-    # the interpreter's own dagster, so an unactivated virtualenv works too
-    command = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port)]
-    os.execv(sys.executable, [*command, "-w", str(PROJECT_ROOT / "workspace.yaml")])
+    # The interpreter's own dg, so an unactivated virtualenv works too (VIRTUAL_ENV says which one).
+    # It starts in DAGSTER_HOME with the project's workspace file, so the instance is the CLI's and
+    # the template dagster.yaml of the project folder is not mistaken for it.
+    dg = Path(sys.executable).with_name("dg")
+    command = [str(dg), "dev", "-h", "127.0.0.1", "-p", str(port), "-w", str(PROJECT_ROOT / "workspace.yaml")]
+    environment = {**os.environ, "VIRTUAL_ENV": sys.prefix}
+    os.chdir(home)
+    os.execve(str(dg), command, environment)

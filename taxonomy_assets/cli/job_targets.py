@@ -2,7 +2,7 @@
 
 from dagster import JobDefinition
 
-from taxonomy_assets.jobs import ASSEMBLY_JOB, EVERYTHING_JOB, LEVELS_JOB, MANIFEST_JOB
+from taxonomy_assets.jobs import ASSEMBLY_JOB, LEVELS_JOB, MANIFEST_JOB
 
 
 def _job(name: str) -> JobDefinition:
@@ -21,7 +21,3 @@ def assembly_job() -> JobDefinition:
 
 def manifest_job() -> JobDefinition:
     return _job(MANIFEST_JOB)
-
-
-def everything_job() -> JobDefinition:
-    return _job(EVERYTHING_JOB)

@@ -1,6 +1,8 @@
-"""Run the asset graph as Dagster runs: one run per level (S0-S3), then one assembly run.
+"""Run the asset graph as Dagster runs: one run per level (S0-S3 and consolidation), then one assembly run.
 
-Two ways, same runs and tags (`dagster/partition`, `taxonomy/run_folder`):
+Every run targets a partition: `<level>|<run>` for the level runs, `<run>` for the assembly, where <run>
+is the run folder's name, registered first as a key of the dynamic `run` dimension. Two ways, same runs
+and tags (`dagster/partition...`, `taxonomy/run_folder`):
 
 - here (default): `execute_job` against the instance in DAGSTER_HOME, level runs in parallel worker
   processes, steps by the run's executor (in-process, multiprocess or Celery). These runs bypass the
@@ -24,6 +26,7 @@ from taxonomy_assets.cli import job_targets
 from taxonomy_assets.cli.run_outcome import RunOutcome
 from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, PHASES, RUN_FOLDER_TAG
 from taxonomy_assets.jobs import ASSEMBLY_JOB, LEVELS_JOB, MANIFEST_JOB
+from taxonomy_assets.partitions import LEVEL_DIMENSION, RUN_DIMENSION, RUNS_PARTITIONS_NAME, level_run_key
 
 JOB_TARGETS: dict[str, Callable[[], Any]] = {
     LEVELS_JOB: job_targets.levels_job,
@@ -45,6 +48,7 @@ class PipelineRequest:
     phase: str
     run_config: dict[str, Any]
     run_folder: str
+    run: str = "dev"
     max_parallel: int = 2
     submit_url: str | None = None
 
@@ -77,12 +81,31 @@ def _execute(
         )
 
 
-def _level_tags(level: str, run_folder: str) -> dict[str, str]:
-    return {PARTITION_TAG: level, RUN_FOLDER_TAG: run_folder}
+def level_tags(level: str, run: str, run_folder: str) -> dict[str, str]:
+    """Tags of the run that materializes one level of one run folder (partition `level|run`)."""
+    return {
+        PARTITION_TAG: str(level_run_key(level, run)),
+        f"{PARTITION_TAG}/{LEVEL_DIMENSION}": level,
+        f"{PARTITION_TAG}/{RUN_DIMENSION}": run,
+        RUN_FOLDER_TAG: run_folder,
+    }
 
 
-def _run_level(level: str, assets: Sequence[str], run_config: dict[str, Any], run_folder: str) -> RunOutcome:
-    return _execute(LEVELS_JOB, level, run_config, _level_tags(level, run_folder), assets)
+def run_tags(run: str, run_folder: str) -> dict[str, str]:
+    """Tags of a run over a whole run folder (partition `run`): assembly and manifest."""
+    return {PARTITION_TAG: run, RUN_FOLDER_TAG: run_folder}
+
+
+def register_run(instance: DagsterInstance, run: str) -> None:
+    """Make `run` a key of the run dimension (idempotent): the UI lists the run folder from now on."""
+    if not instance.has_dynamic_partition(RUNS_PARTITIONS_NAME, run):
+        instance.add_dynamic_partitions(RUNS_PARTITIONS_NAME, [run])
+
+
+def _run_level(
+    level: str, run: str, assets: Sequence[str], run_config: dict[str, Any], run_folder: str
+) -> RunOutcome:
+    return _execute(LEVELS_JOB, level, run_config, level_tags(level, run, run_folder), assets)
 
 
 class _HereRunner:
@@ -98,7 +121,7 @@ class _HereRunner:
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             futures = [
-                pool.submit(_run_level, level, assets, request.run_config, request.run_folder)
+                pool.submit(_run_level, level, request.run, assets, request.run_config, request.run_folder)
                 for level in request.levels
             ]
             for future in futures:
@@ -130,7 +153,7 @@ class _SubmittingRunner:
                 self.deployment,
                 LEVELS_JOB,
                 request.run_config,
-                _level_tags(level, request.run_folder),
+                level_tags(level, request.run, request.run_folder),
                 assets,
             )
             for level in request.levels
@@ -141,6 +164,11 @@ class _SubmittingRunner:
             outcomes.append(outcome)
             report(outcome)
         return outcomes
+
+    def register(self) -> None:
+        from taxonomy_assets.cli.run_submission import register_run as register_remote
+
+        register_remote(self.deployment, LEVELS_JOB, RUNS_PARTITIONS_NAME, self.request.run)
 
     def single(self, job_name: str, label: str, tags: dict[str, str]) -> RunOutcome:
         from taxonomy_assets.cli.run_submission import submit, wait_for
@@ -157,13 +185,15 @@ def run_pipeline(request: PipelineRequest, report: Callable[[RunOutcome], None])
     runner: _HereRunner | _SubmittingRunner
     if request.submit_url:
         runner = _SubmittingRunner(request)
+        runner.register()
     else:
         runner = _HereRunner(request)
-        with DagsterInstance.get():
-            pass  # create or migrate the storage once, before worker processes open it concurrently
+        # also creates or migrates the storage once, before worker processes open it concurrently
+        with DagsterInstance.get() as instance:
+            register_run(instance, request.run)
     if assets and request.levels:
         outcomes.extend(runner.levels(assets, report))
-    tags = {RUN_FOLDER_TAG: request.run_folder}
+    tags = run_tags(request.run, request.run_folder)
     if all(outcome.success for outcome in outcomes):
         assembly = runner.single(ASSEMBLY_JOB, "hierarchy+manifest", tags)
         outcomes.append(assembly)

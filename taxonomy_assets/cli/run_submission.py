@@ -72,6 +72,51 @@ class Deployment:
         return body["data"]
 
 
+REPOSITORIES = """
+query Repositories {
+  repositoriesOrError {
+    __typename
+    ... on RepositoryConnection { nodes { name location { name } jobs { name } } }
+    ... on PythonError { message }
+  }
+}
+"""
+
+ADD_PARTITION = """
+mutation AddRun($selector: RepositorySelector!, $name: String!, $key: String!) {
+  addDynamicPartition(repositorySelector: $selector, partitionsDefName: $name, partitionKey: $key) {
+    __typename
+    ... on PythonError { message }
+    ... on UnauthorizedError { message }
+  }
+}
+"""
+
+
+def register_run(deployment: Deployment, job_name: str, partitions_def: str, run: str) -> None:
+    """Add `run` to the deployment's run dimension (the code location that defines `job_name`)."""
+    reply = deployment.query(REPOSITORIES, {})["repositoriesOrError"]
+    if reply["__typename"] != "RepositoryConnection":
+        raise RuntimeError(
+            f"the deployment lists no code locations: {reply.get('message', reply['__typename'])}"
+        )
+    for repository in reply["nodes"]:
+        if any(job["name"] == job_name for job in repository["jobs"]):
+            selector = {
+                "repositoryName": repository["name"],
+                "repositoryLocationName": repository["location"]["name"],
+            }
+            break
+    else:
+        raise RuntimeError(f"no code location of the deployment defines job {job_name}")
+    added = deployment.query(ADD_PARTITION, {"selector": selector, "name": partitions_def, "key": run})
+    result = added["addDynamicPartition"]
+    if result["__typename"] not in {"AddDynamicPartitionSuccess", "DuplicateDynamicPartitionError"}:
+        raise RuntimeError(
+            f"cannot register run folder {run!r}: {result.get('message', result['__typename'])}"
+        )
+
+
 def submit(
     deployment: Deployment,
     job_name: str,

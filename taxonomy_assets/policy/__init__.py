@@ -1,7 +1,7 @@
 """Policies: versioned YAML, deep-merged per environment, validated by strict pydantic models."""
 
+from taxonomy_assets.policy.errors import PolicyError
 from taxonomy_assets.policy.loader import (
-    PolicyError,
     load_policy,
     load_policy_file,
     policy_hash,
@@ -9,12 +9,15 @@ from taxonomy_assets.policy.loader import (
     section_hash,
 )
 from taxonomy_assets.policy.models import Policy
+from taxonomy_assets.policy.overrides import PolicyOverride, parse_overrides
 
 __all__ = [
     "Policy",
     "PolicyError",
+    "PolicyOverride",
     "load_policy",
     "load_policy_file",
+    "parse_overrides",
     "policy_hash",
     "policy_to_yaml",
     "section_hash",

@@ -7,20 +7,19 @@ always contain the full data the rules used.
 
 import hashlib
 import json
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
+from taxonomy_assets.policy.errors import PolicyError
 from taxonomy_assets.policy.models import Policy
+from taxonomy_assets.policy.overrides import PolicyOverride
 
 INCLUDE_KEY = "$include"
 ENVIRONMENTS = ("development", "testing", "production")
-
-
-class PolicyError(ValueError):
-    """A policy file is missing, unreadable or invalid; the message says which file and which key."""
 
 
 def _one_line(text: str) -> str:
@@ -102,8 +101,11 @@ def validate_policy_data(data: Any, source: str) -> Policy:
         raise PolicyError(_format_validation_error(source, exc)) from exc
 
 
-def load_policy(policies_dir: str | Path, environment: str | None = None) -> Policy:
-    """The effective policy: default.yaml, then `environments/<environment>.yaml` deep-merged on top."""
+def load_policy(
+    policies_dir: str | Path, environment: str | None = None, overrides: Iterable[PolicyOverride] = ()
+) -> Policy:
+    """The effective policy: default.yaml, then `environments/<environment>.yaml` deep-merged on top,
+    then command-line overrides."""
     policies_dir = Path(policies_dir)
     default_path = policies_dir / "default.yaml"
     data = _resolve_includes(_read_yaml(default_path), policies_dir)
@@ -118,6 +120,9 @@ def load_policy(policies_dir: str | Path, environment: str | None = None) -> Pol
         overlay = _resolve_includes(_read_yaml(overlay_path) or {}, policies_dir)
         data = deep_merge(data, overlay)
         source = f"{default_path} + {overlay_path}"
+    for override in overrides:
+        data = deep_merge(data, override.as_overlay())
+        source = f"{source} + --set {override.text}"
     return validate_policy_data(data, source)
 
 
