@@ -1,5 +1,5 @@
-"""The project's dagster.yaml: local SQLite instance, queued runs limited per level partition; a user's
-own dagster.yaml in DAGSTER_HOME is never replaced."""
+"""The project's dagster.yaml: local SQLite instance, queued runs limited per partition and per run
+folder; a user's own dagster.yaml in DAGSTER_HOME is never replaced."""
 
 import os
 from pathlib import Path
@@ -22,6 +22,9 @@ def test_cli_home_gets_the_project_instance_settings(tmp_path: Path, monkeypatch
         limits = {limit["key"]: limit for limit in queue.tag_concurrency_limits}
         assert limits["dagster/partition"]["limit"] == 1
         assert limits["dagster/partition"]["value"] == {"applyLimitPerUniqueValue": True}
+        # the run dimension's own tag (set by the UI as well as the CLI): level runs per run folder
+        assert limits["dagster/partition/run"]["limit"] == 4
+        assert limits["dagster/partition/run"]["value"] == {"applyLimitPerUniqueValue": True}
 
 
 def test_a_users_own_instance_settings_are_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -14,9 +14,13 @@ def test_resumes_use_the_pinned_policy_until_repinned(cli_world: CliWorld) -> No
     pinned = (folder / "policy.snapshot.yaml").read_text()
     assert "shard_size: 25" in pinned and "orphan_strategy: quarantine" in pinned
 
-    resumed = cli_world.run(
+    # asking for another environment without --repin-policies is refused, not silently ignored
+    refused = cli_world.run(
         "pipeline", "run", "--run-id", "pin", "--resume-phase", "hierarchy", "--environment", "production"
     )
+    assert refused.returncode == 2 and "--repin-policies" in refused.stderr
+    # asking for nothing resumes with the pinned policy
+    resumed = cli_world.run("pipeline", "run", "--run-id", "pin", "--resume-phase", "hierarchy")
     assert resumed.returncode == 0, resumed.stderr
     assert "pinned" in resumed.stderr
     assert (folder / "policy.snapshot.yaml").read_text() == pinned
