@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS
 from taxonomy_assets.levels import LEVELS
 from taxonomy_assets.partitions import LEVEL_DIMENSION, RUN_DIMENSION, level_run_key
+from taxonomy_assets.step_errors import error_class, error_message
 
 LEVEL_DIMENSION_TAG = f"{PARTITION_TAG}/{LEVEL_DIMENSION}"
 RUN_DIMENSION_TAG = f"{PARTITION_TAG}/{RUN_DIMENSION}"
@@ -172,8 +173,8 @@ def step_problems(instance: DagsterInstance, runs: Iterable[DagsterRun]) -> list
                     dagster_run_id=run.run_id,
                     status="failed" if failed else "skipped",
                     at=entry.timestamp,
-                    error_class=(error.cls_name or "") if error else "",
-                    message=(error.message or "").strip()[:2000] if error else "upstream step failed",
+                    error_class=error_class(error) if error else "",
+                    message=error_message(error)[:2000] if error else "upstream step failed",
                 )
             )
     return problems

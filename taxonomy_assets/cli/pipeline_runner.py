@@ -27,6 +27,7 @@ from taxonomy_assets.cli.run_outcome import RunOutcome
 from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, PHASES, RUN_FOLDER_TAG
 from taxonomy_assets.jobs import ASSEMBLY_JOB, LEVELS_JOB, MANIFEST_JOB
 from taxonomy_assets.partitions import LEVEL_DIMENSION, RUN_DIMENSION, RUNS_PARTITIONS_NAME, level_run_key
+from taxonomy_assets.step_errors import first_line
 
 JOB_TARGETS: dict[str, Callable[[], Any]] = {
     LEVELS_JOB: job_targets.levels_job,
@@ -73,8 +74,7 @@ def _execute(
             materialized.append((materialization.asset_key.to_user_string(), getattr(rows, "value", None)))
         for event in result.all_events:
             if event.event_type == DagsterEventType.STEP_FAILURE:
-                error = event.step_failure_data.error
-                message = error.message.strip().splitlines()[0] if error and error.message else "step failed"
+                message = first_line(event.step_failure_data.error, default="step failed")
                 errors.append(f"{event.step_key}: {message}")
         return RunOutcome(
             label, result.run_id, result.success, time.perf_counter() - started, errors, materialized

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from taxonomy_assets.constants import PARTITION_TAG, RUN_FOLDER_TAG
 from taxonomy_assets.partitions import LEVEL_DIMENSION
+from taxonomy_assets.step_errors import first_line
 
 POLL_SECONDS = 0.25
 FOLLOWED = {
@@ -154,8 +155,7 @@ class PipelineProgress:
             self.say(f"{where} done {seconds:6.1f}s  {counted}".rstrip())
             self._advance()
         elif event.event_type == DagsterEventType.STEP_FAILURE:
-            error = getattr(event.event_specific_data, "error", None)
-            message = (error.message or "").strip().splitlines()[0] if error and error.message else "failed"
+            message = first_line(getattr(event.event_specific_data, "error", None))
             self.failures.append(f"{state.label} {step}: {message}")
             self.say(f"{where} FAILED {message}")
             self._advance()
