@@ -6,7 +6,7 @@ from the environment (`api_key`, bound to $OPENAI_API_KEY by default) and is nev
 """
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dagster import ConfigurableResource
 from pydantic import Field
@@ -17,11 +17,13 @@ from taxonomy_assets.project_paths import PROMPTS_DIR
 from taxonomy_assets.rules.extract import RuleExtractor
 from taxonomy_assets.rules.normalize import LabelNormalizer
 from taxonomy_assets.rules.verify import RuleVerifier
-from taxonomy_resources.chat_client import ChatJsonClient, ChatSettings
 from taxonomy_resources.llm_labelers import LlmExtractor, LlmVerifier, labeler_name
 from taxonomy_resources.locations import resolve_location
 from taxonomy_resources.prompt_library import load_prompt
 from taxonomy_resources.reply_cache import ReplyCache
+
+if TYPE_CHECKING:  # the openai client is imported only by runs that use it
+    from taxonomy_resources.chat_client import ChatJsonClient
 
 PROVIDERS = ("rules", "openai")
 EXTRACT_PROMPT = "extract_labels"
@@ -54,7 +56,9 @@ class LabelingResource(ConfigurableResource):
             )
         return provider
 
-    def _client(self, policy: Policy) -> ChatJsonClient:
+    def _client(self, policy: Policy) -> "ChatJsonClient":
+        from taxonomy_resources.chat_client import ChatJsonClient, ChatSettings
+
         base_url = self.base_url or policy.llm.base_url
         if not self.api_key and not base_url:
             raise LabelingConfigError(

@@ -6,6 +6,7 @@ are asked of the model (multi-token labels that pass the gates are judged by the
 """
 
 import json
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -13,8 +14,10 @@ from taxonomy_assets.contracts import ExtractedLabel, Verdict
 from taxonomy_assets.levels import Level
 from taxonomy_assets.rules.normalize import LabelNormalizer
 from taxonomy_assets.rules.verify import RuleVerifier
-from taxonomy_resources.chat_client import ChatJsonClient
 from taxonomy_resources.prompt_library import Prompt
+
+if TYPE_CHECKING:
+    from taxonomy_resources.chat_client import ChatJsonClient
 
 LEVEL_MEANINGS: dict[str, str] = {
     "L0": "research field behind a college or school",
@@ -51,7 +54,7 @@ class LlmExtractor:
     """Extractor protocol over a chat model; the name records model and prompt version."""
 
     def __init__(
-        self, client: ChatJsonClient, prompt: Prompt, normalizer: LabelNormalizer, max_concurrency: int = 1
+        self, client: "ChatJsonClient", prompt: Prompt, normalizer: LabelNormalizer, max_concurrency: int = 1
     ) -> None:
         self.client = client
         self.max_concurrency = max_concurrency
@@ -87,7 +90,7 @@ class LlmVerifier:
     """Rule gates first; undecided single tokens are judged by the model, with its reason kept."""
 
     def __init__(
-        self, client: ChatJsonClient, prompt: Prompt, rules: RuleVerifier, max_concurrency: int = 1
+        self, client: "ChatJsonClient", prompt: Prompt, rules: RuleVerifier, max_concurrency: int = 1
     ) -> None:
         self.client = client
         self.max_concurrency = max_concurrency

@@ -20,6 +20,8 @@ from taxonomy_assets.policy.overrides import PolicyOverride
 
 INCLUDE_KEY = "$include"
 ENVIRONMENTS = ("development", "testing", "production")
+# libyaml's parser when PyYAML was built with it (the wheels are): the same documents, 10x faster
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _one_line(text: str) -> str:
@@ -46,7 +48,7 @@ def _read_yaml(path: Path) -> Any:
             f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {_one_line(str(exc))}") from None
     except RecursionError:
