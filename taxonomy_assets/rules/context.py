@@ -14,6 +14,7 @@ The heading as written stays an alias, so the evidence is never lost.
 """
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from taxonomy_assets.concepts.keys import ConceptKeyer
 from taxonomy_assets.contracts import ExtractedLabel
@@ -22,6 +23,8 @@ from taxonomy_assets.policy.concept_sections import ConceptPolicy, DepartmentCon
 from taxonomy_assets.policy.text_sections import ExtractionPolicy, LabelPolicy
 from taxonomy_assets.rules.normalize import LabelNormalizer
 from taxonomy_assets.rules.vocabulary import FieldVocabulary
+
+CONTEXT_CACHE_SIZE = 65536
 
 
 class ContextQualifier:
@@ -47,16 +50,21 @@ class ContextQualifier:
             self._readings[id(context)] = readings
             for field in context.fields:
                 self._contexts.setdefault(self._fold(self._normalize(field)), context)
+        # records under one parent share its reading: its contexts are looked up once per parent
+        self._contexts_of = lru_cache(maxsize=CONTEXT_CACHE_SIZE)(self._find_contexts)
 
     def contexts(self, parent_labels: Sequence[str]) -> list[DepartmentContext]:
         """The department contexts of the parent's labels, in order ('Electrical Engineering and
         Computer Sciences' has two)."""
+        return list(self._contexts_of(tuple(parent_labels)))
+
+    def _find_contexts(self, parent_labels: tuple[str, ...]) -> tuple[DepartmentContext, ...]:
         found: list[DepartmentContext] = []
         for parent in parent_labels:
             context = self._contexts.get(self._fold(parent))
             if context is not None and all(context is not seen for seen in found):
                 found.append(context)
-        return found
+        return tuple(found)
 
     def qualify(
         self, labels: Sequence[ExtractedLabel], parent_labels: Sequence[str], level: Level
