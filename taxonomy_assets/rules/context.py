@@ -50,15 +50,14 @@ class ContextQualifier:
             self._readings[id(context)] = readings
             for field in context.fields:
                 self._contexts.setdefault(self._fold(self._normalize(field)), context)
-        # records under one parent share its reading: its contexts are looked up once per parent
+        # records under one parent share its reading: its contexts, and how they read each heading, are
+        # worked out once per parent
         self._contexts_of = lru_cache(maxsize=CONTEXT_CACHE_SIZE)(self._find_contexts)
-
-    def contexts(self, parent_labels: Sequence[str]) -> list[DepartmentContext]:
-        """The department contexts of the parent's labels, in order ('Electrical Engineering and
-        Computer Sciences' has two)."""
-        return list(self._contexts_of(tuple(parent_labels)))
+        self._first_reading = lru_cache(maxsize=CONTEXT_CACHE_SIZE)(self._read_first)
 
     def _find_contexts(self, parent_labels: tuple[str, ...]) -> tuple[DepartmentContext, ...]:
+        """The department contexts of the parent's labels, in order ('Electrical Engineering and
+        Computer Sciences' has two)."""
         found: list[DepartmentContext] = []
         for parent in parent_labels:
             context = self._contexts.get(self._fold(parent))
@@ -70,20 +69,12 @@ class ContextQualifier:
         self, labels: Sequence[ExtractedLabel], parent_labels: Sequence[str], level: Level
     ) -> list[ExtractedLabel]:
         """Labels read in their department; merged when two headings name the same field there."""
-        contexts = self.contexts(parent_labels) if level in self._levels else []
-        if not contexts:
+        parents = tuple(parent_labels)
+        if level not in self._levels or not self._contexts_of(parents):
             return list(labels)
         found: dict[str, ExtractedLabel] = {}
         for extracted in labels:
-            # the first context that reads the heading wins: 'Security' under EECS is computer security
-            reading = next(
-                (
-                    text
-                    for text in (self._reading(extracted.normalized, context) for context in contexts)
-                    if text
-                ),
-                "",
-            )
+            reading = self._first_reading(extracted.normalized, parents)
             if reading and reading != extracted.normalized:
                 extracted = ExtractedLabel(
                     label=reading,
@@ -97,6 +88,12 @@ class ContextQualifier:
                 )
             found[extracted.normalized] = extracted
         return list(found.values())
+
+    def _read_first(self, normalized: str, parent_labels: tuple[str, ...]) -> str:
+        """The heading read by the first of the parent's contexts that reads it, else ""."""
+        # the first context that reads the heading wins: 'Security' under EECS is computer security
+        readings = (self._reading(normalized, context) for context in self._contexts_of(parent_labels))
+        return next((text for text in readings if text), "")
 
     def _reading(self, normalized: str, context: DepartmentContext) -> str:
         folded = self._fold(normalized)
