@@ -11,6 +11,7 @@ import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from dagster import AssetExecutionContext, AssetIn, Output, asset
 
@@ -32,6 +33,8 @@ from taxonomy_resources.run_folder import RunFolderResource
 STAGE = "S1"
 SNIPPET_CHARS = 200
 EMPTY_SAMPLES = 10
+# Distinct texts and (parent anchor, text) pairs whose fingerprints and text keys one step remembers.
+FINGERPRINT_CACHE_SIZE = 65536
 
 WORDS = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -77,6 +80,13 @@ def extract_candidates(
         except LabelingError as exc:
             return exc
 
+    # sibling units repeat the same parent and the same names: fingerprint each distinct text once
+    fingerprint = lru_cache(maxsize=FINGERPRINT_CACHE_SIZE)(text_fingerprint)
+
+    @lru_cache(maxsize=FINGERPRINT_CACHE_SIZE)
+    def text_key_of(anchor: str, text: str) -> str:
+        return stable_id(anchor, fingerprint(text))
+
     for record, result in map_in_order(records, read, getattr(reader.extractor, "max_concurrency", 1)):
         counters.records_in += 1
         if isinstance(result, LabelingError):
@@ -95,13 +105,13 @@ def extract_candidates(
             )
             continue
         labels, parent = result
-        anchor = text_fingerprint(parent.hint) if parent.hint else ""
+        anchor = fingerprint(parent.hint) if parent.hint else ""
         if not labels:
             counters.empty_records += 1
             if len(counters.empty_samples) < EMPTY_SAMPLES:
                 counters.empty_samples.append(record.text[:120])
             continue
-        text_key = stable_id(anchor, text_fingerprint(record.text))
+        text_key = text_key_of(anchor, record.text)
         for extracted in labels:
             concept_key = reader.keyer.key(extracted.normalized, level)
             if not concept_key:

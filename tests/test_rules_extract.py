@@ -519,3 +519,22 @@ def test_unit_names_without_of_and_student_bodies(
     extractor: RuleExtractor, text: str, expected: list[str]
 ) -> None:
     assert keys(extractor, text, "L1") == expected
+
+
+def test_a_repeated_unit_name_reads_the_same_and_callers_cannot_change_it(extractor: RuleExtractor) -> None:
+    first = extractor.extract("Department of Chemical and Biomolecular Engineering", "L1")
+    first.clear()
+    again = extractor.extract("Department of Chemical and Biomolecular Engineering", "L1")
+    assert [label.normalized for label in again] == ["chemical engineering", "biomolecular engineering"]
+
+
+def test_extractors_built_from_different_policies_share_no_readings(policy: Policy) -> None:
+    """The memo of distinct texts belongs to one extractor, i.e. one pinned policy."""
+    extraction = policy.extraction.model_copy(
+        update={"no_field_units": [*policy.extraction.no_field_units, "chemistry"]}
+    )
+    stricter = RuleExtractor.from_policy(policy.model_copy(update={"extraction": extraction}))
+    usual = RuleExtractor.from_policy(policy)
+    assert keys(usual, "Department of Chemistry") == ["chemistry"]
+    assert keys(stricter, "Department of Chemistry") == []
+    assert keys(usual, "Department of Chemistry") == ["chemistry"]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from taxonomy_assets.policy import load_policy
 from taxonomy_assets.project_paths import POLICIES_DIR
+from taxonomy_assets.sources import block_filters
 from taxonomy_assets.sources.block_filters import (
     MIN_TOKENS_FOR_NEAR_DUPLICATE,
     TOKEN,
@@ -21,6 +22,7 @@ from taxonomy_assets.sources.block_filters import (
 )
 from taxonomy_assets.sources.blocks import INVISIBLE, DocumentError, RawBlock, RowRejection, clean_text
 from taxonomy_assets.sources.html_reader import html_blocks, parse_html
+from taxonomy_assets.sources.language import LanguageGuess, detect_language
 from taxonomy_assets.sources.metadata import DocumentMeta
 from taxonomy_assets.sources.readers import read_document
 from taxonomy_assets.sources.text_reader import markdown_blocks, text_blocks
@@ -153,6 +155,25 @@ def test_block_filter_gives_a_known_reason_or_a_language(text: str, declared: st
         assert verdict.language and POLICY.min_chars <= len(text) <= POLICY.max_chars
     else:
         assert verdict.reason in FILTER_REASONS and verdict.detail
+
+
+def test_block_filter_detects_the_language_of_a_repeated_block_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[str] = []
+
+    def counting(text: str) -> LanguageGuess:
+        calls.append(text)
+        return detect_language(text)
+
+    monkeypatch.setattr(block_filters, "detect_language", counting)
+    block_filter = BlockFilter(POLICY)
+    verdicts = [block_filter.judge("Department of Chemistry", "en") for _ in range(3)]
+    assert verdicts[0].kept and verdicts.count(verdicts[0]) == 3
+    assert calls == ["Department of Chemistry"]
+    # the declared language is part of the question: a block declared in an untargeted language is
+    # dropped before any detection
+    assert block_filter.judge("Department of Chemistry", "xx").reason == "declared_language"
+    assert block_filter.judge("Department of Physics", "en").kept
+    assert calls == ["Department of Chemistry", "Department of Physics"]
 
 
 def brute_force_duplicates(texts: list[str], scopes: list[str], threshold: float) -> list[bool]:

@@ -27,6 +27,7 @@ class ConceptKeyer:
         self._irregular = dict(concepts.plural.irregular)
         self._spelling = dict(concepts.spelling.words)
         self._suffixes = sorted(concepts.spelling.suffixes.items(), key=lambda item: -len(item[0]))
+        self.fold = lru_cache(maxsize=KEY_CACHE_SIZE)(self._fold)
         self._synonyms: dict[Level, dict[str, str]] = {level: {} for level in LEVELS}
         for group in concepts.synonyms:
             canonical = self.fold(self._normalize(group.canonical))
@@ -46,8 +47,8 @@ class ConceptKeyer:
         """The canonical key a policy synonym maps this label to, or "" when none does."""
         return self._synonyms[level].get(self.fold(normalized), "")
 
-    def fold(self, normalized: str) -> str:
-        """Plural, spelling and stopwords folded, synonyms not applied."""
+    def _fold(self, normalized: str) -> str:
+        """Plural, spelling and stopwords folded, synonyms not applied (`fold`, cached)."""
         return " ".join(self.fold_word(word) for word in normalized.split() if word not in self._stopwords)
 
     def fold_word(self, word: str) -> str:

@@ -14,6 +14,7 @@ The heading as written stays an alias, so the evidence is never lost.
 """
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 from taxonomy_assets.concepts.keys import ConceptKeyer
 from taxonomy_assets.contracts import ExtractedLabel
@@ -22,6 +23,8 @@ from taxonomy_assets.policy.concept_sections import ConceptPolicy, DepartmentCon
 from taxonomy_assets.policy.text_sections import ExtractionPolicy, LabelPolicy
 from taxonomy_assets.rules.normalize import LabelNormalizer
 from taxonomy_assets.rules.vocabulary import FieldVocabulary
+
+CONTEXT_CACHE_SIZE = 65536
 
 
 class ContextQualifier:
@@ -47,8 +50,12 @@ class ContextQualifier:
             self._readings[id(context)] = readings
             for field in context.fields:
                 self._contexts.setdefault(self._fold(self._normalize(field)), context)
+        # records under one parent share its reading: its contexts, and how they read each heading, are
+        # worked out once per parent
+        self._contexts_of = lru_cache(maxsize=CONTEXT_CACHE_SIZE)(self._find_contexts)
+        self._first_reading = lru_cache(maxsize=CONTEXT_CACHE_SIZE)(self._read_first)
 
-    def contexts(self, parent_labels: Sequence[str]) -> list[DepartmentContext]:
+    def _find_contexts(self, parent_labels: tuple[str, ...]) -> tuple[DepartmentContext, ...]:
         """The department contexts of the parent's labels, in order ('Electrical Engineering and
         Computer Sciences' has two)."""
         found: list[DepartmentContext] = []
@@ -56,26 +63,18 @@ class ContextQualifier:
             context = self._contexts.get(self._fold(parent))
             if context is not None and all(context is not seen for seen in found):
                 found.append(context)
-        return found
+        return tuple(found)
 
     def qualify(
         self, labels: Sequence[ExtractedLabel], parent_labels: Sequence[str], level: Level
     ) -> list[ExtractedLabel]:
         """Labels read in their department; merged when two headings name the same field there."""
-        contexts = self.contexts(parent_labels) if level in self._levels else []
-        if not contexts:
+        parents = tuple(parent_labels)
+        if level not in self._levels or not self._contexts_of(parents):
             return list(labels)
         found: dict[str, ExtractedLabel] = {}
         for extracted in labels:
-            # the first context that reads the heading wins: 'Security' under EECS is computer security
-            reading = next(
-                (
-                    text
-                    for text in (self._reading(extracted.normalized, context) for context in contexts)
-                    if text
-                ),
-                "",
-            )
+            reading = self._first_reading(extracted.normalized, parents)
             if reading and reading != extracted.normalized:
                 extracted = ExtractedLabel(
                     label=reading,
@@ -89,6 +88,12 @@ class ContextQualifier:
                 )
             found[extracted.normalized] = extracted
         return list(found.values())
+
+    def _read_first(self, normalized: str, parent_labels: tuple[str, ...]) -> str:
+        """The heading read by the first of the parent's contexts that reads it, else ""."""
+        # the first context that reads the heading wins: 'Security' under EECS is computer security
+        readings = (self._reading(normalized, context) for context in self._contexts_of(parent_labels))
+        return next((text for text in readings if text), "")
 
     def _reading(self, normalized: str, context: DepartmentContext) -> str:
         folded = self._fold(normalized)

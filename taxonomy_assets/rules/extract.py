@@ -7,6 +7,7 @@ Every word list comes from the policy, so the same code serves every level and e
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 
 from taxonomy_assets.contracts import ExtractedLabel
 from taxonomy_assets.levels import Level
@@ -21,6 +22,8 @@ from taxonomy_assets.rules.vocabulary import FieldVocabulary, word_key
 
 _CONJUNCTS = re.compile(r"\s*,\s*(?:(?:and|&)\s+)?|\s+(?:and|&)\s+", re.IGNORECASE)
 _SMALL_WORDS = frozenset({"and", "of", "the", "for", "in", "on", "at", "to", "a", "an"})
+# Distinct unit texts remembered per extractor; real corpora repeat them across institutions.
+EXTRACTION_CACHE_SIZE = 65536
 
 
 def _recase(surface: str) -> str:
@@ -70,6 +73,10 @@ class RuleExtractor:
         self._venues = frozenset(word_key(venue) for venue in extraction.venue_names)
         self._list_levels = frozenset(extraction.list_item_levels)
         self._translator = UnitNameTranslator(extraction.translation)
+        # Every institution lists a 'Department of Chemistry': the answer depends only on the text, the
+        # level and the policy this instance was built from, so each distinct (text, level) is read once.
+        # The cache lives and dies with the instance (one per step and pinned policy); errors are not kept.
+        self._read = lru_cache(maxsize=EXTRACTION_CACHE_SIZE)(self._extract)
 
     @classmethod
     def from_policy(cls, policy: Policy) -> "RuleExtractor":
@@ -80,6 +87,9 @@ class RuleExtractor:
     def extract(self, text: str, level: Level, parent: str = "") -> list[ExtractedLabel]:
         """Fields named by `text`, in order of appearance; [] when it names none. The parent unit is
         applied after extraction, for every extractor alike (`concepts.reading.RecordReader`)."""
+        return list(self._read(text, level))
+
+    def _extract(self, text: str, level: Level) -> tuple[ExtractedLabel, ...]:
         found: dict[str, tuple[str, set[str]]] = {}
         list_item = level in self._list_levels
         english = self._translator.read(text).text  # raises LabelingError for an unreadable language
@@ -101,10 +111,10 @@ class RuleExtractor:
                 for conjunct in conjuncts:
                     self._add(conjunct, found, list_item)
         original = {text.strip()} if english != text else set()
-        return [
+        return tuple(
             ExtractedLabel(label=label, normalized=normalized, aliases=sorted(aliases | original))
             for normalized, (label, aliases) in found.items()
-        ]
+        )
 
     def _heading_with_modifiers(self, item: str) -> str:
         """'Semantics: Lexical and Sentence-Level' -> 'Lexical and Sentence-Level Semantics': a heading

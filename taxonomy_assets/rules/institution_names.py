@@ -16,6 +16,11 @@ from taxonomy_assets.rules.vocabulary import FieldVocabulary, word_key
 _TOKEN = re.compile(r"\S+")
 MIN_ABBREVIATION = 3
 CACHE_SIZE = 4096
+TEXT_CACHE_SIZE = 65536
+
+
+def _word_keys(text: str) -> frozenset[str]:
+    return frozenset(word_key(token) for token in _TOKEN.findall(text))
 
 
 class InstitutionNameStripper:
@@ -25,6 +30,7 @@ class InstitutionNameStripper:
         self._generic = frozenset(word_key(word) for word in extraction.institution_generic_words)
         self._vocabulary = FieldVocabulary(extraction)
         self._names = lru_cache(maxsize=CACHE_SIZE)(self._name_words)
+        self._text_keys = lru_cache(maxsize=TEXT_CACHE_SIZE)(_word_keys)
 
     def _name_words(self, institution: str) -> tuple[frozenset[str], tuple[str, ...], frozenset[str]]:
         """(distinctive words, all words, initials) of an institution's name."""
@@ -45,6 +51,10 @@ class InstitutionNameStripper:
         if not institution.strip():
             return text
         distinctive, words, initials = self._names(institution)
+        # most unit names share no word with their institution's name; nothing is removed from them
+        keys = self._text_keys(text)
+        if distinctive.isdisjoint(keys) and initials.isdisjoint(keys):
+            return text
         tokens = list(_TOKEN.finditer(text))
         removed = [
             word_key(token.group(0)) in distinctive or word_key(token.group(0)) in initials

@@ -4,7 +4,10 @@ and near-duplicates within a document.
 `BlockFilter.judge` answers with a verdict: the drop reason and its detail, or the language to record
 for a kept block (the detected one when the detector is confident, else the declared one, else `und`).
 A block is dropped as `wrong_language` only when the detector is confident AND the block is long
-enough; short unit names are misjudged by every detector.
+enough; short unit names are misjudged by every detector. A verdict depends only on the text and the
+declared language, and corpora repeat unit names across institutions and pages, so `judge` remembers
+the verdicts of recent (text, declared language) pairs: the language detector, most of the cost, runs
+once per distinct block.
 """
 
 import math
@@ -13,6 +16,7 @@ import unicodedata
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from taxonomy_assets.policy.models import RawExtractionPolicy
 from taxonomy_assets.sources.language import UNDETERMINED, base_language, detect_language
@@ -23,6 +27,9 @@ REPLACEMENT_CHARACTER = "\ufffd"
 # ("Learning for Control" / "Control for Learning") are different units.
 MIN_TOKENS_FOR_NEAR_DUPLICATE = 4
 EPSILON = 1e-9
+# Verdicts remembered per filter (one per reader process); blocks are at most `max_chars` long, so this
+# stays within a few tens of MiB of the reader's memory budget.
+VERDICT_CACHE_SIZE = 32768
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,7 @@ class BlockFilter:
         self.boilerplate = [re.compile(pattern) for pattern in policy.boilerplate_patterns]
         self.languages = {base_language(language) for language in policy.languages}
         self.bad_categories = frozenset(policy.disallowed_character_categories)
+        self._verdict = lru_cache(maxsize=VERDICT_CACHE_SIZE)(self._judge)
 
     def _bad_character(self, text: str) -> str | None:
         if text.isascii() and text.isprintable():
@@ -55,6 +63,9 @@ class BlockFilter:
         return None
 
     def judge(self, text: str, declared_language: str = "") -> BlockVerdict:
+        return self._verdict(text, declared_language)
+
+    def _judge(self, text: str, declared_language: str) -> BlockVerdict:
         policy = self.policy
         if len(text) < policy.min_chars:
             return BlockVerdict("too_short", f"{len(text)} chars < min_chars {policy.min_chars}")
