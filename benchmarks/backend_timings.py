@@ -14,16 +14,12 @@ Services are the ones the `services` tests use (tests/services.py) and are remov
 
 import argparse
 import os
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -31,10 +27,10 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from tests.services import (  # noqa: E402
     RABBITMQ_URL,
+    celery_worker,
     moto_s3_server,
     postgres_database,
     postgres_instance_yaml,
-    wait_until,
     write_instance_home,
 )
 
@@ -48,41 +44,6 @@ def _base_env(home: Path) -> dict[str, str]:
     return env
 
 
-@contextmanager
-def celery_worker(env: dict[str, str], scratch: Path) -> Iterator[None]:
-    config = scratch / "celery.yaml"
-    config.write_text(f"execution:\n  config:\n    broker: '{RABBITMQ_URL}'\n    backend: 'rpc://'\n")
-    name = f"taxonomy-bench-{uuid.uuid4().hex[:6]}"
-    log = scratch / "worker.log"
-    with open(log, "w") as handle:
-        worker = subprocess.Popen(
-            [
-                "dagster-celery",
-                "worker",
-                "start",
-                "-A",
-                "dagster_celery.app",
-                "-y",
-                str(config),
-                "--name",
-                name,
-            ],
-            env=env,
-            cwd=scratch,
-            stdout=handle,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until(
-            lambda: f"{name}@{socket.gethostname()} ready." in log.read_text(), 120, "celery worker start"
-        )
-        yield
-    finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(timeout=60)
-
-
 def time_runs(backend: str, repeat: int, scratch: Path) -> list[float]:
     """Seconds of each complete `taxonomy pipeline run` on the backend."""
     with ExitStack() as stack:
@@ -94,7 +55,7 @@ def time_runs(backend: str, repeat: int, scratch: Path) -> list[float]:
             write_instance_home(home, postgres_instance_yaml(db_name))
         env = _base_env(home)
         if backend == "celery":
-            stack.enter_context(celery_worker(env, scratch))
+            stack.enter_context(celery_worker(env, scratch, prefix="taxonomy-bench"))
             extra = ["--executor", "celery", "--broker", RABBITMQ_URL]
         if backend == "s3":
             server = stack.enter_context(moto_s3_server())

@@ -142,6 +142,40 @@ class Concept(Contract):
     def make_id(level: str, concept_key: str) -> str:
         return stable_id(level, concept_key)
 
+    @classmethod
+    def judged(
+        cls,
+        level: Level,
+        row: FrequencyRow,
+        verdict: Verdict,
+        reasons: list[str],
+        min_institutions: int,
+        min_src_count: int,
+    ) -> "Concept":
+        """The concept S2's `row` becomes once the verifier has judged it (S3, and consolidation when
+        joined phrasings reach the thresholds)."""
+        return cls(
+            concept_id=cls.make_id(level, row.concept_key),
+            level=level,
+            concept_key=row.concept_key,
+            normalized=row.normalized,
+            label=row.label,
+            aliases=row.aliases,
+            variants=row.variants,
+            parent_anchors=row.parent_anchors,
+            parent_anchor_groups=row.parent_anchor_groups,
+            inst_count=row.inst_count,
+            src_count=row.src_count,
+            weight=row.weight,
+            passed=verdict.passed,
+            gates=verdict.gates,
+            reasons=reasons,
+            min_institutions=min_institutions,
+            min_src_count=min_src_count,
+            verification_method=verdict.method,
+            institutions=row.institutions,
+        )
+
 
 class ConceptMerge(Contract):
     """One consolidation decision: a concept merged into another, or split off by its parent context."""

@@ -70,26 +70,13 @@ def verify_concepts(
             f"(thresholds {thresholds.min_institutions}/{thresholds.min_src_count})"
         )
         concepts.append(
-            Concept(
-                concept_id=Concept.make_id(level, row.concept_key),
-                level=level,
-                concept_key=row.concept_key,
-                normalized=row.normalized,
-                label=row.label,
-                aliases=row.aliases,
-                variants=row.variants,
-                parent_anchors=row.parent_anchors,
-                parent_anchor_groups=row.parent_anchor_groups,
-                inst_count=row.inst_count,
-                src_count=row.src_count,
-                weight=row.weight,
-                passed=verdict.passed,
-                gates=verdict.gates,
-                reasons=[support, verdict.reason],
-                min_institutions=thresholds.min_institutions,
-                min_src_count=thresholds.min_src_count,
-                verification_method=verdict.method,
-                institutions=row.institutions,
+            Concept.judged(
+                level,
+                row,
+                verdict,
+                [support, verdict.reason],
+                thresholds.min_institutions,
+                thresholds.min_src_count,
             )
         )
     return sorted(concepts, key=lambda concept: concept.concept_key)

@@ -64,18 +64,36 @@ def read_versioned(path: UPath) -> Versioned | None:
     return Versioned(data, hashlib.sha256(data).hexdigest())
 
 
+def _s3_conditional(
+    path: UPath, operation: str, gone_means_refused: bool = True, **params: str | bytes
+) -> bool:
+    """Send one conditional S3 request for `path`; False when S3 refuses it because the object changed,
+    already exists or (for replace/delete) is gone."""
+    bucket, key = _bucket_key(path)
+    try:
+        path.fs.call_s3(operation, Bucket=bucket, Key=key, **params)
+    except FileNotFoundError:
+        if gone_means_refused:
+            return False
+        raise
+    except Exception as error:
+        if _precondition_failed(error):
+            return False
+        raise
+    path.fs.invalidate_cache(path.path)
+    return True
+
+
+def _still(path: UPath, expected: Versioned) -> bool:
+    """Compare-then-act for stores without conditional requests (one process only)."""
+    current = read_versioned(path)
+    return current is not None and current.version == expected.version
+
+
 def create_exclusive(path: UPath, data: bytes) -> bool:
     """Write the object only if none exists; False when one does."""
     if _is_s3(path):
-        bucket, key = _bucket_key(path)
-        try:
-            path.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, IfNoneMatch="*")
-        except Exception as error:
-            if _precondition_failed(error):
-                return False
-            raise
-        path.fs.invalidate_cache(path.path)
-        return True
+        return _s3_conditional(path, "put_object", gone_means_refused=False, Body=data, IfNoneMatch="*")
     if path.fs.exists(path.path):
         return False
     path.fs.pipe_file(path.path, data)
@@ -87,19 +105,8 @@ def replace_if_unchanged(path: UPath, data: bytes, expected: Versioned | None) -
     if expected is None:
         return create_exclusive(path, data)
     if _is_s3(path):
-        bucket, key = _bucket_key(path)
-        try:
-            path.fs.call_s3("put_object", Bucket=bucket, Key=key, Body=data, IfMatch=expected.version)
-        except FileNotFoundError:
-            return False
-        except Exception as error:
-            if _precondition_failed(error):
-                return False
-            raise
-        path.fs.invalidate_cache(path.path)
-        return True
-    current = read_versioned(path)
-    if current is None or current.version != expected.version:
+        return _s3_conditional(path, "put_object", Body=data, IfMatch=expected.version)
+    if not _still(path, expected):
         return False
     path.fs.pipe_file(path.path, data)
     return True
@@ -108,19 +115,8 @@ def replace_if_unchanged(path: UPath, data: bytes, expected: Versioned | None) -
 def delete_if_unchanged(path: UPath, expected: Versioned) -> bool:
     """Delete the object only if it still is `expected`; False when it changed or is gone."""
     if _is_s3(path):
-        bucket, key = _bucket_key(path)
-        try:
-            path.fs.call_s3("delete_object", Bucket=bucket, Key=key, IfMatch=expected.version)
-        except FileNotFoundError:
-            return False
-        except Exception as error:
-            if _precondition_failed(error):
-                return False
-            raise
-        path.fs.invalidate_cache(path.path)
-        return True
-    current = read_versioned(path)
-    if current is None or current.version != expected.version:
+        return _s3_conditional(path, "delete_object", IfMatch=expected.version)
+    if not _still(path, expected):
         return False
     path.fs.rm_file(path.path)
     return True

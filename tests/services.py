@@ -155,3 +155,29 @@ def dagster_dev(env: dict[str, str], cwd: Path) -> Iterator[int]:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextmanager
+def celery_worker(env: dict[str, str], scratch: Path, prefix: str = "taxonomy-test") -> Iterator[str]:
+    """A `dagster-celery worker` process on the RabbitMQ broker, started in its own session and waited
+    for until it reports ready; yields its node name (`name@host`). Its log is `scratch/worker.log`."""
+    config = scratch / "celery.yaml"
+    config.write_text(f"execution:\n  config:\n    broker: '{RABBITMQ_URL}'\n    backend: 'rpc://'\n")
+    name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    node = f"{name}@{socket.gethostname()}"
+    log = scratch / "worker.log"
+    command = [str(Path(sys.executable).parent / "dagster-celery"), "worker", "start"]
+    command += ["-A", "dagster_celery.app", "-y", str(config), "--name", name]
+    with open(log, "w") as handle:
+        worker = subprocess.Popen(
+            command, env=env, cwd=scratch, stdout=handle, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        wait_until(lambda: f"{node} ready." in log.read_text(), 120, "celery worker start")
+        yield node
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)

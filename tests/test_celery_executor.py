@@ -2,11 +2,7 @@
 storage and a shared run folder, the way a multi-machine deployment would."""
 
 import os
-import signal
-import socket
-import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,9 +15,9 @@ from taxonomy_assets.levels import LEVELS
 from tests.conftest import run_cli, sha256
 from tests.services import (
     RABBITMQ_URL,
+    celery_worker,
     postgres_database,
     postgres_instance_yaml,
-    wait_until,
     write_instance_home,
 )
 
@@ -51,42 +47,8 @@ def celery_world(tmp_path: Path) -> Iterator[CeleryWorld]:
                 "PATH": f"{bin_dir}{os.pathsep}{env.get('PATH', '')}",
             }
         )
-        worker_config = tmp_path / "celery.yaml"
-        worker_config.write_text(
-            f"execution:\n  config:\n    broker: '{RABBITMQ_URL}'\n    backend: 'rpc://'\n"
-        )
-        name = f"taxonomy-test-{uuid.uuid4().hex[:8]}"
-        log = tmp_path / "worker.log"
-        with open(log, "w") as log_handle:
-            worker = subprocess.Popen(
-                [
-                    f"{bin_dir}/dagster-celery",
-                    "worker",
-                    "start",
-                    "-A",
-                    "dagster_celery.app",
-                    "-y",
-                    str(worker_config),
-                    "--name",
-                    name,
-                ],
-                env=env,
-                cwd=tmp_path,
-                stdout=log_handle,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,
-            )
-        try:
-            wait_until(
-                lambda: f"{name}@" in log.read_text() and " ready." in log.read_text(), 120, "worker start"
-            )
-            yield CeleryWorld(env, home, tmp_path / "output", f"{name}@{socket.gethostname()}")
-        finally:
-            os.killpg(worker.pid, signal.SIGTERM)
-            try:
-                worker.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(worker.pid, signal.SIGKILL)
+        with celery_worker(env, tmp_path) as node:
+            yield CeleryWorld(env, home, tmp_path / "output", node)
 
 
 def test_pipeline_steps_run_in_a_celery_worker_on_postgres(

@@ -189,16 +189,17 @@ class _SubmittingRunner:
 
 
 def run_pipeline(request: PipelineRequest, report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
-    """Execute the requested levels and phases; returns every run's outcome in execution order."""
+    """Execute the requested levels and phases; returns every run's outcome in execution order.
+
+    Runs executed here expect the caller to have called `register_run` on the local instance first
+    (which also creates or migrates its storage before other processes open it); a deployment is
+    asked to register the run here."""
     assets = assets_for_phase(request.phase)
     runner: _HereRunner | _SubmittingRunner
     if request.submit_url:
         runner = _SubmittingRunner(request)
         runner.register()
         return _run_all(runner, request, assets, report)
-    # also creates or migrates the storage once, before worker processes open it concurrently
-    with DagsterInstance.get() as instance:
-        register_run(instance, request.run)
     runner = _HereRunner(request)
     try:
         return _run_all(runner, request, assets, report)

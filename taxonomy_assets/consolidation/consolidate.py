@@ -217,28 +217,14 @@ class Consolidator:
         verdict = verify(survivor.normalized, self._level)
         if not verdict.passed:
             return False
-        row = survivor.row
         survivor.status = PASSED
-        survivor.verdict = Concept(
-            concept_id=Concept.make_id(self._level, row.concept_key),
-            level=self._level,
-            concept_key=row.concept_key,
-            normalized=row.normalized,
-            label=row.label,
-            aliases=row.aliases,
-            variants=row.variants,
-            parent_anchors=row.parent_anchors,
-            parent_anchor_groups=row.parent_anchor_groups,
-            inst_count=row.inst_count,
-            src_count=row.src_count,
-            weight=row.weight,
-            passed=True,
-            gates=verdict.gates,
-            reasons=[f"kept once its phrasings joined ({institutions} institution(s))", verdict.reason],
-            min_institutions=thresholds.min_institutions,
-            min_src_count=thresholds.min_src_count,
-            verification_method=verdict.method,
-            institutions=row.institutions,
+        survivor.verdict = Concept.judged(
+            self._level,
+            survivor.row,
+            verdict,
+            [f"kept once its phrasings joined ({institutions} institution(s))", verdict.reason],
+            thresholds.min_institutions,
+            thresholds.min_src_count,
         )
         return True
 
