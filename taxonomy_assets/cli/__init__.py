@@ -178,6 +178,23 @@ def pipeline_run(
     submit_url: str | None,
 ) -> None:
     """Materialize S0-S3 per level, then the hierarchy and the manifest."""
+
+    run_id = settings.run_id(run_id)
+    requested = settings.requested_environment(environment)
+    policy_config: dict[str, Any] = {"repin_policies": repin_policies, "overrides": list(overrides)}
+    if requested:
+        policy_config["environment"] = requested
+    # paths of this machine go into the run config only for runs executed here (or when given
+    # explicitly): a deployment that takes submitted runs has its own policies and sources
+    if not submit_url or policies_dir or os.environ.get("TAXONOMY_POLICIES_DIR"):
+        policy_config["policies_dir"] = str(settings.policies_dir(policies_dir).resolve())
+    pool = None
+    if not submit_url:
+        # the workers import the definitions while this process checks the request and registers the run
+        from taxonomy_assets.cli.worker_pool import WorkerPool
+
+        pool = WorkerPool(min(max_parallel, len(levels) or len(LEVELS)), policy_config)
+        click.get_current_context().call_on_close(pool.close)
     from taxonomy_assets.cli.instance_home import ensure_dagster_home
     from taxonomy_assets.cli.pipeline_runner import PipelineRequest, assets_for_phase, run_pipeline
     from taxonomy_assets.cli.progress import PipelineProgress
@@ -186,20 +203,11 @@ def pipeline_run(
     from taxonomy_resources.policy_resource import pin_conflict
     from taxonomy_resources.run_folder import RunFolderResource
 
-    run_id = settings.run_id(run_id)
-    requested = settings.requested_environment(environment)
     policy = settings.policy(environment, policies_dir, overrides)
     root = str(resolve_location(settings.output_root(output_root)))
     run_folder = RunFolderResource(output_root=root, run_id=run_id)
     if not repin_policies and (conflict := pin_conflict(run_folder, requested, list(overrides))):
         raise UsageProblem(conflict)
-    policy_config: dict[str, Any] = {"repin_policies": repin_policies, "overrides": list(overrides)}
-    if requested:
-        policy_config["environment"] = requested
-    # paths of this machine go into the run config only for runs executed here (or when given
-    # explicitly): a deployment that takes submitted runs has its own policies and sources
-    if not submit_url or policies_dir or os.environ.get("TAXONOMY_POLICIES_DIR"):
-        policy_config["policies_dir"] = str(settings.policies_dir(policies_dir).resolve())
     resources: dict[str, Any] = {
         "run_folder": {"config": {"output_root": root, "run_id": run_id}},
         "policy": {"config": policy_config},
@@ -267,7 +275,7 @@ def pipeline_run(
             register_run(instance, run_id)
     try:
         with progress:
-            outcomes = run_pipeline(request, report)
+            outcomes = run_pipeline(request, report, pool)
     except _submission_errors(submit_url) as exc:
         first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise UsageProblem(f"cannot submit to {submit_url}: {first_line}") from exc

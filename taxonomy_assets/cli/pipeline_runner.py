@@ -13,10 +13,8 @@ and tags (`dagster/partition...`, `taxonomy/run_folder`):
 If any run fails, the manifest is refreshed on its own so the failure is recorded in the run folder.
 """
 
-import multiprocessing
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +22,7 @@ from dagster import AssetKey, DagsterEventType, DagsterInstance, execute_job, re
 
 from taxonomy_assets.cli import job_targets
 from taxonomy_assets.cli.run_outcome import RunOutcome
+from taxonomy_assets.cli.worker_pool import WorkerPool
 from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, PHASES, RUN_FOLDER_TAG
 from taxonomy_assets.jobs import ASSEMBLY_JOB, LEVELS_JOB, MANIFEST_JOB
 from taxonomy_assets.partitions import LEVEL_DIMENSION, RUN_DIMENSION, RUNS_PARTITIONS_NAME, level_run_key
@@ -108,24 +107,19 @@ def _run_level(
     return _execute(LEVELS_JOB, level, run_config, level_tags(level, run, run_folder), assets)
 
 
-def _warm_up() -> None:
-    """Import the definitions in a fresh worker while the parent registers the run (2-3 s saved)."""
-    import taxonomy_assets.definitions  # noqa: F401
-
-
 class _HereRunner:
     """Executes runs in this process tree: every run (levels, then assembly and manifest) in one pool of
     worker processes, so each worker pays the definitions import once for the whole pipeline."""
 
-    def __init__(self, request: PipelineRequest) -> None:
+    def __init__(self, request: PipelineRequest, pool: WorkerPool | None = None) -> None:
         self.request = request
-        workers = max(1, min(request.max_parallel, len(request.levels) or 1))
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-        for _ in range(workers):
-            self.pool.submit(_warm_up)
+        self.owns_pool = pool is None
+        policy_config = request.run_config.get("resources", {}).get("policy", {}).get("config", {})
+        self.pool = pool or WorkerPool(planned_workers(request), policy_config)
 
     def close(self) -> None:
-        self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.owns_pool:
+            self.pool.close()
 
     def levels(self, assets: Sequence[str], report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
         request = self.request
@@ -188,19 +182,27 @@ class _SubmittingRunner:
         return wait_for(self.deployment, run_id, label, started)
 
 
-def run_pipeline(request: PipelineRequest, report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
+def planned_workers(request: PipelineRequest) -> int:
+    """Worker processes for runs executed here: one per level run that can go at once."""
+    return max(1, min(request.max_parallel, len(request.levels) or 1))
+
+
+def run_pipeline(
+    request: PipelineRequest, report: Callable[[RunOutcome], None], pool: WorkerPool | None = None
+) -> list[RunOutcome]:
     """Execute the requested levels and phases; returns every run's outcome in execution order.
 
     Runs executed here expect the caller to have called `register_run` on the local instance first
     (which also creates or migrates its storage before other processes open it); a deployment is
-    asked to register the run here."""
+    asked to register the run here. Runs executed here go to `pool` when given (started early by the
+    caller, who closes it), else to a pool of their own."""
     assets = assets_for_phase(request.phase)
     runner: _HereRunner | _SubmittingRunner
     if request.submit_url:
         runner = _SubmittingRunner(request)
         runner.register()
         return _run_all(runner, request, assets, report)
-    runner = _HereRunner(request)
+    runner = _HereRunner(request, pool)
     try:
         return _run_all(runner, request, assets, report)
     finally:

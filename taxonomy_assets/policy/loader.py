@@ -20,27 +20,34 @@ from taxonomy_assets.policy.overrides import PolicyOverride
 
 INCLUDE_KEY = "$include"
 ENVIRONMENTS = ("development", "testing", "production")
-# libyaml's parser when PyYAML was built with it (the wheels are): the same documents, 10x faster
+# libyaml's parser and emitter when PyYAML was built with it (the wheels are): the same documents,
+# 5-10x faster
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+# Policies are immutable, so a file read again with the same bytes (every step reads its run folder's
+# pinned snapshot) is the same policy: parsed and validated once per process.
+_LOADED_FILES: dict[str, Policy] = {}
+_LOADED_FILES_LIMIT = 8
 
 
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
-def _read_yaml(path: Path) -> Any:
-    """Parsed YAML of one policy file; every way it can be unusable is a PolicyError naming the file.
-
-    Only regular files are read (a folder or a FIFO named by an include is refused before opening).
-    """
+def _read_bytes(path: Path) -> bytes:
+    """The bytes of one policy file; only regular files are read (a folder or a FIFO named by an include
+    is refused before opening)."""
     if not path.exists():
         raise PolicyError(f"policy file not found: {path}")
     if not path.is_file():
         raise PolicyError(f"{path}: not a regular file; name a YAML file")
     try:
-        data = path.read_bytes()
+        return path.read_bytes()
     except OSError as exc:
         raise PolicyError(f"{path}: cannot read: {exc.strerror or exc}") from None
+
+
+def _parse_yaml(path: Path, data: bytes) -> Any:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -53,6 +60,11 @@ def _read_yaml(path: Path) -> Any:
         raise PolicyError(f"{path}: not valid YAML: {_one_line(str(exc))}") from None
     except RecursionError:
         raise PolicyError(f"{path}: nested too deeply to be a policy") from None
+
+
+def _read_yaml(path: Path) -> Any:
+    """Parsed YAML of one policy file; every way it can be unusable is a PolicyError naming the file."""
+    return _parse_yaml(path, _read_bytes(path))
 
 
 def _resolve_includes(node: Any, base_dir: Path, seen: tuple[Path, ...] = ()) -> Any:
@@ -129,12 +141,21 @@ def load_policy(
 
 
 def load_policy_file(path: str | Path) -> Policy:
-    """Load a single, already-merged policy file such as a run folder's pinned snapshot.
+    """Load a single, already-merged policy file such as a run folder's pinned snapshot (validated once
+    per process for the same bytes).
 
     `path` may be any pathlib-like object (a `UPath` on an object store works too).
     """
     path = Path(path) if isinstance(path, str) else path
-    return validate_policy_data(_read_yaml(path), str(path))
+    data = _read_bytes(path)
+    digest = hashlib.sha256(data).hexdigest()
+    policy = _LOADED_FILES.get(digest)
+    if policy is None:
+        policy = validate_policy_data(_parse_yaml(path, data), str(path))
+        if len(_LOADED_FILES) >= _LOADED_FILES_LIMIT:
+            _LOADED_FILES.pop(next(iter(_LOADED_FILES)))
+        _LOADED_FILES[digest] = policy
+    return policy
 
 
 def _canonical_json(value: Any) -> bytes:
@@ -146,12 +167,19 @@ def policy_hash(policy: Policy) -> str:
     return hashlib.sha256(_canonical_json(policy.model_dump(mode="json"))).hexdigest()
 
 
+def sections_digest(policy: Policy, *sections: str) -> str:
+    """sha256 of the named sections' canonical JSON: equal exactly when those sections are equal."""
+    payload = policy.model_dump(mode="json", include=set(sections))
+    return hashlib.sha256(_canonical_json(payload)).hexdigest()
+
+
 def section_hash(policy: Policy, *sections: str) -> str:
     """Short hash of the named sections, used in asset code versions so a policy edit marks them stale."""
-    payload = policy.model_dump(mode="json", include=set(sections))
-    return hashlib.sha256(_canonical_json(payload)).hexdigest()[:12]
+    return sections_digest(policy, *sections)[:12]
 
 
 def policy_to_yaml(policy: Policy) -> str:
     """Deterministic YAML of the effective policy (the pinned snapshot format)."""
-    return yaml.safe_dump(policy.model_dump(mode="json"), sort_keys=True, allow_unicode=True, width=100)
+    return yaml.dump(
+        policy.model_dump(mode="json"), Dumper=SAFE_DUMPER, sort_keys=True, allow_unicode=True, width=100
+    )
