@@ -39,65 +39,130 @@ SAMPLE_RECORD_IDS = 5
 SAMPLE_SNIPPETS = 3
 THRESHOLD_CHECK = "kept_rows_meet_level_threshold"
 
-FREQUENCY_SQL = """
-WITH resolved AS (
-    SELECT c.*, k.inst_key, k.inst_name
-    FROM candidates AS c JOIN institution_keys AS k USING (institution)
-),
-variant_counts AS (
-    SELECT concept_key, normalized, count(DISTINCT inst_key) AS insts, count(*) AS n
-    FROM resolved GROUP BY concept_key, normalized
-),
-best_normalized AS (
-    SELECT concept_key,
-           first(normalized ORDER BY insts DESC, n DESC, length(normalized), normalized) AS normalized,
-           map_from_entries(list((normalized, n) ORDER BY normalized)) AS variants
-    FROM variant_counts GROUP BY concept_key
-),
-label_counts AS (
-    SELECT concept_key, normalized, label, count(*) AS n FROM resolved GROUP BY concept_key, normalized, label
-),
-best_label AS (
-    SELECT l.concept_key, first(l.label ORDER BY l.n DESC, l.label) AS label
-    FROM label_counts AS l JOIN best_normalized AS b USING (concept_key, normalized)
-    GROUP BY l.concept_key
-),
-anchor_support AS (
-    SELECT concept_key, anchor, count(DISTINCT inst_key) AS n
-    FROM (SELECT concept_key, inst_key, unnest(parent_anchor_labels) AS anchor
-          FROM resolved WHERE inst_key IS NOT NULL)
-    GROUP BY concept_key, anchor
-),
-anchor_maps AS (
-    SELECT concept_key, map_from_entries(list((anchor, n) ORDER BY anchor)) AS parent_anchors
-    FROM anchor_support GROUP BY concept_key
-),
-group_support AS (
-    SELECT concept_key, array_to_string(list_sort(list_distinct(parent_anchor_labels)), ' | ') AS reading,
-           count(DISTINCT inst_key) AS n
-    FROM resolved WHERE inst_key IS NOT NULL AND len(parent_anchor_labels) > 0
-    GROUP BY concept_key, reading
-),
-group_maps AS (
-    SELECT concept_key, map_from_entries(list((reading, n) ORDER BY reading)) AS parent_anchor_groups
-    FROM group_support GROUP BY concept_key
-),
-support AS (
-    SELECT concept_key,
-           count(DISTINCT inst_key) AS inst_count,
-           count(DISTINCT CASE WHEN inst_key IS NOT NULL THEN inst_key || chr(31) || text_key END)
-               AS src_count,
-           list_sort(list_distinct(list(inst_name) FILTER (WHERE inst_key IS NOT NULL))) AS institutions,
-           list_sort(list_distinct(flatten(list(aliases)) || list(label))) AS aliases,
-           list_sort(list_distinct(list(record_id)))[1:$sample_ids] AS record_ids,
-           list_sort(list_distinct(list(snippet)))[1:$sample_snippets] AS snippets
-    FROM resolved GROUP BY concept_key
+# One aggregate at a time, each into a small temporary table: DuckDB would otherwise run them side by side
+# and hold every hash table at once (1 GiB for 600k candidates of a few concepts); in turn, the largest
+# one is the peak. `resolved` is a view, scanned again by each step (the Parquet file is small).
+FREQUENCY_STEPS: tuple[tuple[str, str], ...] = (
+    (
+        "resolved",
+        """
+SELECT c.concept_key, c.normalized, c.label, c.aliases, c.parent_anchor_labels, c.record_id, c.snippet,
+       c.text_key, k.inst_key, k.inst_name
+FROM candidates AS c JOIN institution_keys AS k USING (institution)
+""",
+    ),
+    (
+        "variant_counts",
+        """
+SELECT concept_key, normalized, count(DISTINCT inst_key) AS insts, count(*) AS n
+FROM resolved GROUP BY concept_key, normalized
+""",
+    ),
+    (
+        "best_normalized",
+        """
+SELECT concept_key,
+       first(normalized ORDER BY insts DESC, n DESC, length(normalized), normalized) AS normalized,
+       map_from_entries(list((normalized, n) ORDER BY normalized)) AS variants
+FROM variant_counts GROUP BY concept_key
+""",
+    ),
+    (
+        "label_counts",
+        """
+SELECT concept_key, normalized, label, count(*) AS n FROM resolved GROUP BY concept_key, normalized, label
+""",
+    ),
+    (
+        "best_label",
+        """
+SELECT l.concept_key, first(l.label ORDER BY l.n DESC, l.label) AS label
+FROM label_counts AS l JOIN best_normalized AS b USING (concept_key, normalized)
+GROUP BY l.concept_key
+""",
+    ),
+    (
+        "anchor_support",
+        """
+SELECT concept_key, anchor, count(DISTINCT inst_key) AS n
+FROM (SELECT concept_key, inst_key, unnest(parent_anchor_labels) AS anchor
+      FROM resolved WHERE inst_key IS NOT NULL)
+GROUP BY concept_key, anchor
+""",
+    ),
+    (
+        "anchor_maps",
+        """
+SELECT concept_key, map_from_entries(list((anchor, n) ORDER BY anchor)) AS parent_anchors
+FROM anchor_support GROUP BY concept_key
+""",
+    ),
+    (
+        "group_support",
+        """
+SELECT concept_key, array_to_string(list_sort(list_distinct(parent_anchor_labels)), ' | ') AS reading,
+       count(DISTINCT inst_key) AS n
+FROM resolved WHERE inst_key IS NOT NULL AND len(parent_anchor_labels) > 0
+GROUP BY concept_key, reading
+""",
+    ),
+    (
+        "group_maps",
+        """
+SELECT concept_key, map_from_entries(list((reading, n) ORDER BY reading)) AS parent_anchor_groups
+FROM group_support GROUP BY concept_key
+""",
+    ),
+    (
+        "support",
+        """
+SELECT concept_key,
+       count(DISTINCT inst_key) AS inst_count,
+       count(DISTINCT CASE WHEN inst_key IS NOT NULL THEN inst_key || chr(31) || text_key END)
+           AS src_count
+FROM resolved GROUP BY concept_key
+""",
+    ),
+    (
+        "institution_lists",
+        """
+SELECT concept_key, list(inst_name ORDER BY inst_name) AS institutions
+FROM (SELECT DISTINCT concept_key, inst_name FROM resolved WHERE inst_key IS NOT NULL)
+WHERE inst_name IS NOT NULL GROUP BY concept_key
+""",
+    ),
+    (
+        "alias_lists",
+        """
+SELECT concept_key, list(alias ORDER BY alias) AS aliases
+FROM (SELECT DISTINCT concept_key, alias
+      FROM (SELECT concept_key, unnest(aliases) AS alias FROM resolved
+            UNION ALL SELECT concept_key, label FROM resolved))
+WHERE alias IS NOT NULL GROUP BY concept_key
+""",
+    ),
+    (
+        "record_samples",
+        """
+SELECT concept_key, min(record_id, $sample_ids) AS record_ids
+FROM (SELECT DISTINCT concept_key, record_id FROM resolved) GROUP BY concept_key
+""",
+    ),
+    (
+        "snippet_samples",
+        """
+SELECT concept_key, min(snippet, $sample_snippets) AS snippets
+FROM (SELECT DISTINCT concept_key, snippet FROM resolved) GROUP BY concept_key
+""",
+    ),
 )
+FREQUENCY_SQL = """
 SELECT s.concept_key, b.normalized, l.label, s.inst_count, s.src_count,
        round($inst_weight * s.inst_count + $src_weight * ln(1 + s.src_count), 6) AS weight,
-       s.institutions, coalesce(a.parent_anchors, MAP {}) AS parent_anchors,
+       coalesce(i.institutions, []) AS institutions, coalesce(a.parent_anchors, MAP {}) AS parent_anchors,
        coalesce(g.parent_anchor_groups, MAP {}) AS parent_anchor_groups, b.variants,
-       s.aliases, s.record_ids, s.snippets,
+       coalesce(al.aliases, []) AS aliases, coalesce(r.record_ids, []) AS record_ids,
+       coalesce(sn.snippets, []) AS snippets,
        s.inst_count >= $min_inst AND s.src_count >= $min_src AS kept,
        CASE WHEN s.inst_count < $min_inst
                  THEN format('below_min_institutions: {} < {}', s.inst_count, $min_inst)
@@ -106,6 +171,10 @@ SELECT s.concept_key, b.normalized, l.label, s.inst_count, s.src_count,
             ELSE '' END AS drop_reason
 FROM support AS s JOIN best_normalized AS b USING (concept_key)
 JOIN best_label AS l USING (concept_key)
+LEFT JOIN institution_lists AS i USING (concept_key)
+LEFT JOIN alias_lists AS al USING (concept_key)
+LEFT JOIN record_samples AS r USING (concept_key)
+LEFT JOIN snippet_samples AS sn USING (concept_key)
 LEFT JOIN anchor_maps AS a USING (concept_key)
 LEFT JOIN group_maps AS g USING (concept_key)
 ORDER BY s.concept_key
@@ -174,6 +243,11 @@ class InstitutionResolver:
         )
 
 
+def _used(params: dict[str, object], sql: str) -> dict[str, object]:
+    """The parameters `sql` names (DuckDB refuses unused ones)."""
+    return {key: value for key, value in params.items() if f"${key}" in sql}
+
+
 def compute_frequency_table(
     candidates: ParquetArtifact, level: Level, thresholds: LevelThresholds, institutions: InstitutionPolicy
 ) -> list[FrequencyRow]:
@@ -192,7 +266,10 @@ def compute_frequency_table(
             "min_inst": thresholds.min_institutions,
             "min_src": thresholds.min_src_count,
         }
-        cursor = connection.execute(FREQUENCY_SQL, params)
+        for name, select in FREQUENCY_STEPS:
+            kind = "VIEW" if name == "resolved" else "TEMP TABLE"
+            connection.execute(f"CREATE {kind} {name} AS {select}", _used(params, select))
+        cursor = connection.execute(FREQUENCY_SQL, _used(params, FREQUENCY_SQL))
         columns = [description[0] for description in cursor.description]
         return [
             FrequencyRow(level=level, **dict(zip(columns, row, strict=True))) for row in cursor.fetchall()

@@ -173,3 +173,27 @@ def test_homoglyph_and_invisible_variants_of_an_institution_count_once(write_can
     [row] = compute_frequency_table(artifact, "L2", THRESHOLDS, InstitutionPolicy())
     assert row.inst_count == 2
     assert row.institutions == ["Stanford University", "Stanford Universität"]
+
+
+def test_concept_named_only_by_unknown_institutions_is_dropped_not_a_crash(write_candidates) -> None:
+    policy = load_policy(POLICIES_DIR)
+    unknown = policy.institutions.unknown_placeholder
+    artifact = write_candidates(
+        [
+            candidate("bioacoustics", unknown, "Bioacoustics"),
+            candidate("bioacoustics", unknown, "Bioacoustics lab"),
+            candidate("robotics", "MIT", "Robotics"),
+            candidate("robotics", "Stanford University", "Robotics"),
+        ]
+    )
+    rows = {
+        row.normalized: row
+        for row in compute_frequency_table(artifact, "L2", THRESHOLDS, policy.institutions)
+    }
+    orphan = rows["bioacoustics"]
+    assert (orphan.inst_count, orphan.src_count, orphan.institutions, orphan.kept) == (0, 0, [], False)
+    assert orphan.drop_reason == "below_min_institutions: 0 < 2"
+    assert orphan.record_ids == sorted(
+        {stable_id(unknown, "Bioacoustics"), stable_id(unknown, "Bioacoustics lab")}
+    )
+    assert rows["robotics"].institutions == ["MIT", "Stanford University"]
