@@ -71,16 +71,18 @@ class S0Counters:
         }
 
 
-def _verdicts(reader: ReaderProcess[DocumentJob, Verdicts], entry: SourceEntry, name: str) -> Verdicts:
+def _verdicts(
+    entry: SourceEntry, name: str, outcome: Verdicts | BudgetExceeded | WorkerCrashed | None
+) -> Verdicts:
     """The reader's verdicts for one walked entry; refusals and budget overruns become failures."""
     if entry.kind == "refused" or entry.path is None:
         return DocumentFailure(entry.reason, f"{name}: {entry.detail}")
-    try:
-        return reader.run(DocumentJob(name, entry.path, entry.sidecar))
-    except BudgetExceeded as exc:
-        return DocumentFailure("budget_exceeded", f"{name}: {exc.what}: {exc.detail}")
-    except WorkerCrashed as exc:
-        return DocumentFailure("reader_crashed", f"{name}: {exc}")
+    if isinstance(outcome, BudgetExceeded):
+        return DocumentFailure("budget_exceeded", f"{name}: {outcome.what}: {outcome.detail}")
+    if isinstance(outcome, WorkerCrashed):
+        return DocumentFailure("reader_crashed", f"{name}: {outcome}")
+    assert outcome is not None
+    return outcome
 
 
 def extract_source_records(
@@ -101,18 +103,26 @@ def extract_source_records(
     counters.folders_walked += walked.folders
     detect_language("load the model once, before the reader process is forked")
     judge = DocumentJudge(level, policy)
+    documents: list[tuple[SourceEntry, str]] = []
+    for entry in walked.entries:
+        counters.entries_walked += 1
+        if entry.kind == "ignored":
+            counters.entries_ignored_by_reason[entry.reason] += 1
+        elif limit is not None and len(documents) >= limit:
+            counters.entries_ignored_by_reason[AUDIT_LIMIT_REASON] += 1
+        else:
+            documents.append((entry, f"{level}/{entry.name}"))
+
+    def request(document: tuple[SourceEntry, str]) -> DocumentJob | None:
+        entry, name = document
+        if entry.kind == "refused" or entry.path is None:
+            return None
+        return DocumentJob(name, entry.path, entry.sidecar)
+
     with ReaderProcess(judge, policy.max_document_seconds, policy.max_document_memory_bytes) as reader:
-        for entry in walked.entries:
-            counters.entries_walked += 1
-            if entry.kind == "ignored":
-                counters.entries_ignored_by_reason[entry.reason] += 1
-                continue
-            if limit is not None and counters.documents_seen >= limit:
-                counters.entries_ignored_by_reason[AUDIT_LIMIT_REASON] += 1
-                continue
+        for (entry, name), outcome in reader.answers(documents, request):
             counters.documents_seen += 1
-            name = f"{level}/{entry.name}"
-            verdicts = _verdicts(reader, entry, name)
+            verdicts = _verdicts(entry, name, outcome)
             counters.reader_processes = reader.started
             if isinstance(verdicts, DocumentFailure):
                 counters.documents_failed += 1

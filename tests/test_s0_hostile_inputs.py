@@ -124,6 +124,28 @@ def test_a_document_over_its_time_budget_is_stopped_and_the_level_goes_on(tmp_pa
     assert_counters_add_up(run)
 
 
+def test_documents_queued_behind_a_stuck_one_are_read_by_the_next_reader_in_order(tmp_path: Path) -> None:
+    # the reader works one document ahead of the step: the ones already handed to the stuck reader
+    # go to its successor, and records and quarantine keep the walk's order
+    write(tmp_path / "L2", "a-fine.md", FRONT + "- Quantum Computing\n")
+    write(tmp_path / "L2", "b-stuck.md", FRONT + "- " + "a" * 40 + "!\n")
+    write(tmp_path / "L2", "c-fine.md", FRONT + "- Computer Vision\n")
+    write(tmp_path / "L2", "d-fine.md", FRONT + "- Data Mining\n")
+    run = run_s0(
+        tmp_path / "L2",
+        "L2",
+        max_document_seconds=1.0,
+        boilerplate_patterns=["^(a+)+$"],
+        min_alpha_ratio=0.0,
+    )
+    assert [record.text for record in run.records] == ["Quantum Computing", "Computer Vision", "Data Mining"]
+    assert [(entry.source_file, entry.reason) for entry in run.quarantined] == [
+        ("L2/b-stuck.md", "budget_exceeded")
+    ]
+    assert run.counters.reader_processes == 2
+    assert_counters_add_up(run)
+
+
 def test_a_document_over_its_memory_budget_is_stopped_and_the_level_goes_on(tmp_path: Path) -> None:
     items = "".join(f"<li><span><b>Topic {number}</b></span></li>" for number in range(100_000))
     write(tmp_path / "L1", "a-big.html", html_page(f"<ul>{items}</ul>"))

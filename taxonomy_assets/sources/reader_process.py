@@ -9,14 +9,16 @@ data-segment limit (RLIMIT_DATA, `memory_bytes` above its size at fork) turns ru
 a MemoryError instead of swapping, and a CPU-time limit ends the child even if the step is gone.
 """
 
+import collections
 import contextlib
 import gc
 import multiprocessing
 import os
 import signal
 import sys
+import time
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from multiprocessing import get_all_start_methods, get_context
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -30,7 +32,12 @@ except ImportError:  # not on Windows: the wall-time budget still holds there
 
 RequestT = TypeVar("RequestT")
 ResultT = TypeVar("ResultT")
+ItemT = TypeVar("ItemT")
 CPU_GRACE_SECONDS = 2
+# Requests queued in the child's pipe: one being read, one waiting, so the child never idles while the
+# step handles an answer.
+REQUESTS_AHEAD = 2
+_END = object()
 
 
 class BudgetExceeded(Exception):
@@ -149,6 +156,7 @@ class ReaderProcess(Generic[RequestT, ResultT]):
         self.started = 0
         self._process: BaseProcess | None = None
         self._connection: Connection | None = None
+        self._started_at: float | None = None  # when the child could start its oldest pending request
 
     def _start(self) -> Connection:
         context = _context()
@@ -177,12 +185,14 @@ class ReaderProcess(Generic[RequestT, ResultT]):
             gc.unfreeze()
         child_end.close()
         self._process, self._connection = process, parent_end
+        self._started_at = None
         self.started += 1
         return parent_end
 
     def _stop(self) -> int | None:
         process, connection = self._process, self._connection
         self._process = self._connection = None
+        self._started_at = None
         if connection is not None:
             connection.close()
         if process is None:
@@ -195,10 +205,66 @@ class ReaderProcess(Generic[RequestT, ResultT]):
 
     def run(self, request: RequestT) -> ResultT:
         """The child's answer, or BudgetExceeded / WorkerCrashed (the child is then replaced)."""
+        ((_, outcome),) = self.answers([request], lambda item: item)
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome  # type: ignore[return-value]
+
+    def answers(
+        self, items: Iterable[ItemT], request_of: Callable[[ItemT], RequestT | None]
+    ) -> Iterator[tuple[ItemT, ResultT | BudgetExceeded | WorkerCrashed | None]]:
+        """Every item with the child's answer to `request_of(item)` (None for items that need no
+        request), in item order, while the child already works on the next request: the caller's
+        handling of one answer overlaps the reading of the next document.
+
+        Each request gets its full budget from the moment the child can start it (the previous answer
+        is in). A request the child could not finish ends as BudgetExceeded or WorkerCrashed; the
+        requests queued behind it go to a fresh child."""
+        pending: collections.deque[tuple[ItemT, RequestT | None]] = collections.deque()
+        remaining = iter(items)
+        in_flight = 0
+        exhausted = False
+        while True:
+            while not exhausted and in_flight < REQUESTS_AHEAD:
+                item = next(remaining, _END)
+                if item is _END:
+                    exhausted = True
+                    break
+                request = request_of(item)  # type: ignore[arg-type]
+                if request is not None:
+                    self._send(request)
+                    in_flight += 1
+                pending.append((item, request))  # type: ignore[arg-type]
+            if not pending:
+                return
+            item, request = pending.popleft()
+            if request is None:
+                yield item, None
+                continue
+            in_flight -= 1
+            try:
+                outcome: ResultT | BudgetExceeded | WorkerCrashed = self._receive()
+            except (BudgetExceeded, WorkerCrashed) as exc:
+                outcome = exc
+                for _, queued in pending:  # lost with the child: the next child takes them
+                    if queued is not None:
+                        self._send(queued)
+            yield item, outcome
+
+    def _send(self, request: RequestT) -> None:
         connection = self._connection or self._start()
-        try:
+        if self._started_at is None:
+            self._started_at = time.monotonic()
+        # if the child is gone, the receive reports how it ended
+        with contextlib.suppress(BrokenPipeError, EOFError, OSError):
             connection.send(request)
-            ready = connection.poll(self.seconds)
+
+    def _receive(self) -> ResultT:
+        connection = self._connection
+        assert connection is not None and self._started_at is not None
+        remaining = self._started_at + self.seconds - time.monotonic()
+        try:
+            ready = connection.poll(max(0.0, remaining))
         except (BrokenPipeError, EOFError, OSError):
             ready = True  # the child is gone; reading below reports how it ended
         if not ready:
@@ -208,6 +274,8 @@ class ReaderProcess(Generic[RequestT, ResultT]):
             status, payload = connection.recv()
         except (EOFError, OSError):
             self._crashed()
+        # the child starts the next queued request now
+        self._started_at = time.monotonic()
         if status == "ok":
             return payload  # type: ignore[return-value]
         self._stop()
