@@ -13,9 +13,12 @@ and tags (`dagster/partition...`, `taxonomy/run_folder`):
 If any run fails, the manifest is refreshed on its own so the failure is recorded in the run folder.
 """
 
+import contextlib
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from dagster import AssetKey, DagsterEventType, DagsterInstance, execute_job, reconstructable
@@ -124,12 +127,15 @@ class _HereRunner:
     def levels(self, assets: Sequence[str], report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
         request = self.request
         outcomes = []
-        futures = [
-            self.pool.submit(_run_level, level, request.run, assets, request.run_config, request.run_folder)
-            for level in request.levels
-        ]
-        for future in futures:
-            outcome = future.result()
+        sources = request.run_config.get("resources", {}).get("sources", {}).get("config", {}).get("root")
+        futures = {
+            level: self.pool.submit(
+                _run_level, level, request.run, assets, request.run_config, request.run_folder
+            )
+            for level in largest_first(request.levels, sources)
+        }
+        for level in request.levels:
+            outcome = futures[level].result()
             outcomes.append(outcome)
             report(outcome)
         return outcomes
@@ -180,6 +186,25 @@ class _SubmittingRunner:
         started = time.perf_counter()
         run_id = submit(self.deployment, job_name, self.request.run_config, tags, None)
         return wait_for(self.deployment, run_id, label, started)
+
+
+def largest_first(levels: Sequence[str], sources_root: str | None) -> list[str]:
+    """The levels by the bytes of their source folders, largest first (then in level order): started
+    first, the longest level run overlaps all the others instead of following them (at a million
+    records, L3 holds more than half the corpus)."""
+    if not sources_root:
+        return list(levels)
+
+    def size(level: str) -> int:
+        total = 0
+        for folder, _, files in os.walk(Path(sources_root) / level):
+            for name in files:
+                with contextlib.suppress(OSError):
+                    total += (Path(folder) / name).stat().st_size
+        return total
+
+    sizes = {level: size(level) for level in levels}
+    return sorted(levels, key=lambda level: -sizes[level])
 
 
 def planned_workers(request: PipelineRequest) -> int:
