@@ -30,7 +30,8 @@ class DocumentMeta:
 
     def overlay(self, other: "DocumentMeta") -> "DocumentMeta":
         """Fields set in `other` win."""
-        return replace(self, **{key: getattr(other, key) for key in META_KEYS if getattr(other, key)})
+        theirs = other.__dict__
+        return DocumentMeta(**{key: theirs[key] or mine for key, mine in self.__dict__.items()})
 
 
 def meta_from_mapping(data: object, where: str, strict: bool = True) -> DocumentMeta:
