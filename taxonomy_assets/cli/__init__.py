@@ -178,6 +178,7 @@ def pipeline_run(
     submit_url: str | None,
 ) -> None:
     """Materialize S0-S3 per level, then the hierarchy and the manifest."""
+    from taxonomy_resources.locations import resolve_location
 
     run_id = settings.run_id(run_id)
     requested = settings.requested_environment(environment)
@@ -188,23 +189,23 @@ def pipeline_run(
     # explicitly): a deployment that takes submitted runs has its own policies and sources
     if not submit_url or policies_dir or os.environ.get("TAXONOMY_POLICIES_DIR"):
         policy_config["policies_dir"] = str(settings.policies_dir(policies_dir).resolve())
+    root = str(resolve_location(settings.output_root(output_root)))
     pool = None
     if not submit_url:
         # the workers import the definitions while this process checks the request and registers the run
         from taxonomy_assets.cli.worker_pool import WorkerPool
 
-        pool = WorkerPool(min(max_parallel, len(levels) or len(LEVELS)), policy_config)
+        folder_config = {"output_root": root, "run_id": run_id}
+        pool = WorkerPool(min(max_parallel, len(levels) or len(LEVELS)), policy_config, folder_config)
         click.get_current_context().call_on_close(pool.close)
     from taxonomy_assets.cli.instance_home import ensure_dagster_home
     from taxonomy_assets.cli.pipeline_runner import PipelineRequest, assets_for_phase, run_pipeline
     from taxonomy_assets.cli.progress import PipelineProgress
     from taxonomy_assets.cli.run_outcome import RunOutcome
-    from taxonomy_resources.locations import resolve_location
     from taxonomy_resources.policy_resource import pin_conflict
     from taxonomy_resources.run_folder import RunFolderResource
 
     policy = settings.policy(environment, policies_dir, overrides)
-    root = str(resolve_location(settings.output_root(output_root)))
     run_folder = RunFolderResource(output_root=root, run_id=run_id)
     if not repin_policies and (conflict := pin_conflict(run_folder, requested, list(overrides))):
         raise UsageProblem(conflict)

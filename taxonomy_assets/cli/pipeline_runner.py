@@ -118,7 +118,8 @@ class _HereRunner:
         self.request = request
         self.owns_pool = pool is None
         policy_config = request.run_config.get("resources", {}).get("policy", {}).get("config", {})
-        self.pool = pool or WorkerPool(planned_workers(request), policy_config)
+        folder_config = request.run_config.get("resources", {}).get("run_folder", {}).get("config")
+        self.pool = pool or WorkerPool(planned_workers(request), policy_config, folder_config)
 
     def close(self) -> None:
         if self.owns_pool:

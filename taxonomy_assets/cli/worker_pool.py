@@ -34,15 +34,22 @@ def _worker_started() -> None:
     atexit.register(_exit_without_teardown)
 
 
-def warm_up(policy_config: Mapping[str, Any]) -> None:
-    """Import the definitions and build the verifier for the policy the runs will most likely pin. A
-    policy that does not load is left for the runs to report."""
+def warm_up(policy_config: Mapping[str, Any], run_folder_config: Mapping[str, Any] | None = None) -> None:
+    """Import the definitions and build the verifier for the policy the runs will pin: the run folder's
+    snapshot when it has one (and is not being repinned), else the configured policy. A policy that
+    does not load is left for the runs to report."""
     import taxonomy_assets.definitions  # noqa: F401
-    from taxonomy_assets.policy.loader import load_policy
+    from taxonomy_assets.policy.loader import load_policy, load_policy_file
     from taxonomy_assets.policy.overrides import parse_overrides
     from taxonomy_assets.rules.verify import RuleVerifier
     from taxonomy_resources.policy_resource import DEFAULT_ENVIRONMENT, PolicyResource
+    from taxonomy_resources.run_folder import RunFolderResource
 
+    if run_folder_config and not policy_config.get("repin_policies"):
+        snapshot = RunFolderResource(**run_folder_config).policy_snapshot_path
+        if snapshot.exists():
+            RuleVerifier.from_policy(load_policy_file(snapshot))
+            return
     policies_dir = policy_config.get("policies_dir") or PolicyResource.model_fields["policies_dir"].default
     environment = policy_config.get("environment") or DEFAULT_ENVIRONMENT
     policy = load_policy(policies_dir, environment, parse_overrides(policy_config.get("overrides", [])))
@@ -50,9 +57,15 @@ def warm_up(policy_config: Mapping[str, Any]) -> None:
 
 
 class WorkerPool:
-    """`workers` spawned processes, each warmed up for `policy_config` (the policy resource's config)."""
+    """`workers` spawned processes, each warmed up for the runs of one run folder (`policy_config` and
+    `run_folder_config`: the policy and run-folder resources' config)."""
 
-    def __init__(self, workers: int, policy_config: Mapping[str, Any]) -> None:
+    def __init__(
+        self,
+        workers: int,
+        policy_config: Mapping[str, Any],
+        run_folder_config: Mapping[str, Any] | None = None,
+    ) -> None:
         self.workers = max(1, workers)
         self._used = False
         self._executor = ProcessPoolExecutor(
@@ -61,7 +74,7 @@ class WorkerPool:
             initializer=_worker_started,
         )
         for _ in range(self.workers):
-            self._executor.submit(warm_up, dict(policy_config))
+            self._executor.submit(warm_up, dict(policy_config), dict(run_folder_config or {}))
 
     def submit(self, work: Callable[..., ResultT], *args: Any) -> "Future[ResultT]":
         self._used = True

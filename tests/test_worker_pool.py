@@ -1,0 +1,45 @@
+"""The CLI's worker pool: warmed for the policy the runs will pin, and its work really runs elsewhere."""
+
+import os
+from pathlib import Path
+
+from taxonomy_assets.cli.worker_pool import WorkerPool, warm_up
+from taxonomy_assets.policy.loader import load_policy, policy_to_yaml, sections_digest
+from taxonomy_assets.project_paths import POLICIES_DIR
+from taxonomy_assets.rules import verify
+from taxonomy_resources.run_folder import RunFolderResource
+
+
+def test_warm_up_builds_the_verifier_of_the_pinned_snapshot(tmp_path: Path) -> None:
+    fresh = load_policy(POLICIES_DIR)
+    pinned = fresh.model_copy(update={"label": fresh.label.model_copy(update={"max_length": 77})})
+    folder = RunFolderResource(output_root=str(tmp_path), run_id="warm")
+    folder.policy_snapshot_path.parent.mkdir(parents=True, exist_ok=True)
+    folder.policy_snapshot_path.write_text(policy_to_yaml(pinned), encoding="utf-8")
+    verify._BUILT.clear()
+
+    warm_up({"policies_dir": str(POLICIES_DIR)}, {"output_root": str(tmp_path), "run_id": "warm"})
+    assert list(verify._BUILT) == [sections_digest(pinned, "verification", "label")]
+
+    verify._BUILT.clear()
+    warm_up(
+        {"policies_dir": str(POLICIES_DIR), "repin_policies": True},
+        {"output_root": str(tmp_path), "run_id": "warm"},
+    )
+    assert list(verify._BUILT) == [sections_digest(fresh, "verification", "label")]
+    assert verify.RuleVerifier.from_policy(fresh) is verify.RuleVerifier.from_policy(
+        load_policy(POLICIES_DIR)
+    )
+
+
+def test_pool_work_runs_in_worker_processes() -> None:
+    with WorkerPool(1, {"policies_dir": str(POLICIES_DIR)}) as pool:
+        assert pool.submit(os.getpid).result() != os.getpid()
+
+
+def test_an_unused_pool_closes_without_waiting_for_its_warm_up() -> None:
+    pool = WorkerPool(2, {"policies_dir": str(POLICIES_DIR)})
+    processes = list(pool._executor._processes.values())
+    pool.close()
+    assert processes and all(not process.is_alive() for process in processes)
+    assert all(process.exitcode is not None and process.exitcode < 0 for process in processes)
