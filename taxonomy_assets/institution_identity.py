@@ -11,8 +11,6 @@ letter is replaced by that Latin letter. Keys are for comparing only; names are 
 import unicodedata
 from functools import lru_cache
 
-from confusable_homoglyphs import categories, confusables
-
 from taxonomy_assets.sources.blocks import clean_text
 
 LATIN = "LATIN"
@@ -22,6 +20,8 @@ KEPT_SCRIPTS = ["latin", "common", "inherited"]
 
 def _latin_lookalike(homoglyphs: list[dict[str, str]]) -> str | None:
     """The Latin (preferably ASCII) lookalike among a character's homoglyphs."""
+    from confusable_homoglyphs import categories
+
     latin = [
         glyph["c"]
         for glyph in homoglyphs
@@ -34,6 +34,10 @@ def _latin_lookalike(homoglyphs: list[dict[str, str]]) -> str | None:
 def institution_key(name: str) -> str:
     """The identity key of an institution name (empty for an empty name)."""
     text = clean_text(unicodedata.normalize("NFKC", name)).casefold()
+    if text.isascii():  # ASCII is Latin or common script: nothing to fold (and no confusables data to load)
+        return text
+    from confusable_homoglyphs import confusables  # its data costs 0.15 s to load: only when needed
+
     found = confusables.is_confusable(text, greedy=True, preferred_aliases=KEPT_SCRIPTS) or []
     replacements = {item["character"]: _latin_lookalike(item["homoglyphs"]) for item in found}
     return "".join(replacements.get(char) or char for char in text)
