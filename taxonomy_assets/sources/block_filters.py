@@ -125,7 +125,12 @@ class NearDuplicateFilter:
 
     def __init__(self, threshold: float, texts: Iterable[str] = ()) -> None:
         self.threshold = threshold
-        self.frequency = Counter(token for text in texts for token in set(_tokens(text)))
+        # each text's words, read once for the frequencies and again when the text is judged
+        self._words: dict[str, list[str]] = {}
+        for text in texts:
+            if text not in self._words:
+                self._words[text] = _tokens(text)
+        self.frequency = Counter(token for words in self._words.values() for token in set(words))
         self.seen_keys: set[tuple[str, ...]] = set()
         self.token_sets: list[frozenset[str]] = []
         # (scope, word, size) -> blocks: by the short prefix (probed by larger or equal blocks) and by
@@ -157,7 +162,9 @@ class NearDuplicateFilter:
         return found
 
     def is_duplicate(self, text: str, scope: tuple[str, ...] = ()) -> bool:
-        tokens = _tokens(text)
+        tokens = self._words.get(text)
+        if tokens is None:
+            tokens = _tokens(text)
         key = (*scope, " ".join(tokens))
         if key in self.seen_keys:
             return True
