@@ -55,7 +55,14 @@ Verdicts = list[KeptBlock | DroppedBlock] | DocumentFailure
 
 
 def _unencodable_field(block: RawBlock) -> str | None:
-    fields = (block.institution, block.parent_hint, block.section, block.url, block.fetched_at, block.language)
+    fields = (
+        block.institution,
+        block.parent_hint,
+        block.section,
+        block.url,
+        block.fetched_at,
+        block.language,
+    )
     if REPLACEMENT_CHARACTER not in "".join(fields):  # nearly always: one scan instead of six lookups
         return None
     return next((name for name in META_FIELDS if REPLACEMENT_CHARACTER in getattr(block, name)), None)
