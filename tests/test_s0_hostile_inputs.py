@@ -105,18 +105,20 @@ def test_a_workbook_inflating_past_the_budget_is_refused_before_parsing(tmp_path
     assert [record.text for record in run.records] == ["School of Law"]
 
 
+# A policy regex with catastrophic backtracking meets a block that triggers it: minutes of CPU inside
+# `re`, which nothing in the process could interrupt.
+STUCK_POLICY: dict[str, object] = {
+    "max_document_seconds": 1.0,
+    "boilerplate_patterns": ["^(a+)+$"],
+    "min_alpha_ratio": 0.0,
+}
+STUCK_DOCUMENT = FRONT + "- " + "a" * 40 + "!\n"
+
+
 def test_a_document_over_its_time_budget_is_stopped_and_the_level_goes_on(tmp_path: Path) -> None:
-    # A policy regex with catastrophic backtracking meets a block that triggers it: minutes of CPU
-    # inside `re`, which nothing in the process could interrupt.
-    write(tmp_path / "L2", "a-stuck.md", FRONT + "- " + "a" * 40 + "!\n")
+    write(tmp_path / "L2", "a-stuck.md", STUCK_DOCUMENT)
     write(tmp_path / "L2", "b-fine.md", FRONT + "- Quantum Computing\n")
-    run = run_s0(
-        tmp_path / "L2",
-        "L2",
-        max_document_seconds=1.0,
-        boilerplate_patterns=["^(a+)+$"],
-        min_alpha_ratio=0.0,
-    )
+    run = run_s0(tmp_path / "L2", "L2", **STUCK_POLICY)
     entry = run.entry("L2/a-stuck.md")
     assert entry.reason == "budget_exceeded" and "time" in entry.detail
     assert [record.text for record in run.records] == ["Quantum Computing"]
@@ -128,16 +130,10 @@ def test_documents_queued_behind_a_stuck_one_are_read_by_the_next_reader_in_orde
     # the reader works one document ahead of the step: the ones already handed to the stuck reader
     # go to its successor, and records and quarantine keep the walk's order
     write(tmp_path / "L2", "a-fine.md", FRONT + "- Quantum Computing\n")
-    write(tmp_path / "L2", "b-stuck.md", FRONT + "- " + "a" * 40 + "!\n")
+    write(tmp_path / "L2", "b-stuck.md", STUCK_DOCUMENT)
     write(tmp_path / "L2", "c-fine.md", FRONT + "- Computer Vision\n")
     write(tmp_path / "L2", "d-fine.md", FRONT + "- Data Mining\n")
-    run = run_s0(
-        tmp_path / "L2",
-        "L2",
-        max_document_seconds=1.0,
-        boilerplate_patterns=["^(a+)+$"],
-        min_alpha_ratio=0.0,
-    )
+    run = run_s0(tmp_path / "L2", "L2", **STUCK_POLICY)
     assert [record.text for record in run.records] == ["Quantum Computing", "Computer Vision", "Data Mining"]
     assert [(entry.source_file, entry.reason) for entry in run.quarantined] == [
         ("L2/b-stuck.md", "budget_exceeded")

@@ -110,6 +110,11 @@ def _run_level(
     return _execute(LEVELS_JOB, level, run_config, level_tags(level, run, run_folder), assets)
 
 
+def _resource_config(run_config: dict[str, Any], resource: str) -> dict[str, Any]:
+    """The `config` section of one resource in a run config ({} when the run config leaves it out)."""
+    return run_config.get("resources", {}).get(resource, {}).get("config", {})
+
+
 class _HereRunner:
     """Executes runs in this process tree: every run (levels, then assembly and manifest) in one pool of
     worker processes, so each worker pays the definitions import once for the whole pipeline."""
@@ -117,9 +122,11 @@ class _HereRunner:
     def __init__(self, request: PipelineRequest, pool: WorkerPool | None = None) -> None:
         self.request = request
         self.owns_pool = pool is None
-        policy_config = request.run_config.get("resources", {}).get("policy", {}).get("config", {})
-        folder_config = request.run_config.get("resources", {}).get("run_folder", {}).get("config")
-        self.pool = pool or WorkerPool(planned_workers(request), policy_config, folder_config)
+        self.pool = pool or WorkerPool(
+            planned_workers(request),
+            _resource_config(request.run_config, "policy"),
+            _resource_config(request.run_config, "run_folder"),
+        )
 
     def close(self) -> None:
         if self.owns_pool:
@@ -128,7 +135,7 @@ class _HereRunner:
     def levels(self, assets: Sequence[str], report: Callable[[RunOutcome], None]) -> list[RunOutcome]:
         request = self.request
         outcomes = []
-        sources = request.run_config.get("resources", {}).get("sources", {}).get("config", {}).get("root")
+        sources = _resource_config(request.run_config, "sources").get("root")
         futures = {
             level: self.pool.submit(
                 _run_level, level, request.run, assets, request.run_config, request.run_folder

@@ -36,24 +36,19 @@ def _worker_started() -> None:
 
 def warm_up(policy_config: Mapping[str, Any], run_folder_config: Mapping[str, Any] | None = None) -> None:
     """Import the definitions and build the verifier for the policy the runs will pin: the run folder's
-    snapshot when it has one (and is not being repinned), else the configured policy. A policy that
-    does not load is left for the runs to report."""
+    snapshot when it has one (and is not being repinned), else the configured policy, resolved by the
+    same resources the runs use. A policy that does not load is left for the runs to report."""
     import taxonomy_assets.definitions  # noqa: F401
-    from taxonomy_assets.policy.loader import load_policy, load_policy_file
-    from taxonomy_assets.policy.overrides import parse_overrides
+    from taxonomy_assets.policy.loader import load_policy_file
     from taxonomy_assets.rules.verify import RuleVerifier
-    from taxonomy_resources.policy_resource import DEFAULT_ENVIRONMENT, PolicyResource
+    from taxonomy_resources.policy_resource import PolicyResource
     from taxonomy_resources.run_folder import RunFolderResource
 
-    if run_folder_config and not policy_config.get("repin_policies"):
-        snapshot = RunFolderResource(**run_folder_config).policy_snapshot_path
-        if snapshot.exists():
-            RuleVerifier.from_policy(load_policy_file(snapshot))
-            return
-    policies_dir = policy_config.get("policies_dir") or PolicyResource.model_fields["policies_dir"].default
-    environment = policy_config.get("environment") or DEFAULT_ENVIRONMENT
-    policy = load_policy(policies_dir, environment, parse_overrides(policy_config.get("overrides", [])))
-    RuleVerifier.from_policy(policy)
+    folder = RunFolderResource(**(run_folder_config or {}))
+    resource = PolicyResource(**policy_config, run_folder=folder)
+    snapshot = folder.policy_snapshot_path
+    pinned = snapshot.exists() and not resource.repin_policies
+    RuleVerifier.from_policy(load_policy_file(snapshot) if pinned else resource.fresh())
 
 
 class WorkerPool:
