@@ -97,3 +97,18 @@ def test_audit_run_with_overrides_records_them_in_the_pin(cli_world: CliWorld) -
     plain = cli_world.run("pipeline", "run", "--run-id", "audit", "--resume-phase", "hierarchy")
     assert plain.returncode == 0, plain.stderr
     assert json.loads((folder / "policy.pin.json").read_text()) == pin
+
+
+def test_pipeline_run_without_dagster_home_uses_one_in_the_working_folder(
+    cli_world: CliWorld, tmp_path
+) -> None:
+    """The README's first command, in a fresh folder with nothing set: the CLI and its worker processes
+    share `.dagster_home/` in the working folder."""
+    unset = {"DAGSTER_HOME", "TAXONOMY_OUTPUT_ROOT"}
+    env = {key: value for key, value in cli_world.env.items() if key not in unset}
+    result = run_cli(["pipeline", "run", "--run-id", "fresh"], env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert f"DAGSTER_HOME {tmp_path / '.dagster_home'}" in result.stderr
+    assert (tmp_path / ".dagster_home" / "dagster.yaml").is_file()
+    manifest = read_manifest(tmp_path / "output" / "runs" / "fresh")
+    assert manifest["failures"] == [] and "taxonomy_hierarchy" in manifest["assets"]

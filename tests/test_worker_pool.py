@@ -3,6 +3,9 @@
 import os
 from pathlib import Path
 
+import pytest
+
+from taxonomy_assets.cli.pipeline_runner import process_instance
 from taxonomy_assets.cli.worker_pool import WorkerPool, warm_up
 from taxonomy_assets.policy.loader import load_policy, policy_to_yaml, sections_digest
 from taxonomy_assets.project_paths import POLICIES_DIR
@@ -10,7 +13,11 @@ from taxonomy_assets.rules import verify
 from taxonomy_resources.run_folder import RunFolderResource
 
 
-def test_warm_up_builds_the_verifier_of_the_pinned_snapshot(tmp_path: Path) -> None:
+def test_warm_up_builds_the_verifier_of_the_pinned_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
     fresh = load_policy(POLICIES_DIR)
     pinned = fresh.model_copy(update={"label": fresh.label.model_copy(update={"max_length": 77})})
     folder = RunFolderResource(output_root=str(tmp_path), run_id="warm")
@@ -20,6 +27,7 @@ def test_warm_up_builds_the_verifier_of_the_pinned_snapshot(tmp_path: Path) -> N
 
     warm_up({"policies_dir": str(POLICIES_DIR)}, {"output_root": str(tmp_path), "run_id": "warm"})
     assert list(verify._BUILT) == [sections_digest(pinned, "verification", "label")]
+    assert process_instance() is process_instance()
 
     verify._BUILT.clear()
     warm_up(
@@ -32,13 +40,23 @@ def test_warm_up_builds_the_verifier_of_the_pinned_snapshot(tmp_path: Path) -> N
     )
 
 
-def test_pool_work_runs_in_worker_processes() -> None:
-    with WorkerPool(1, {"policies_dir": str(POLICIES_DIR)}) as pool:
-        assert pool.submit(os.getpid).result() != os.getpid()
+def test_pool_work_runs_in_worker_processes_with_the_callers_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Workers come from a fork server that outlives the pool; each still sees the environment and
+    working folder of the caller at the time the pool started, like a spawned process."""
+    for home in ("first", "second"):
+        monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / home))
+        monkeypatch.chdir(tmp_path)
+        with WorkerPool(1, {"policies_dir": str(POLICIES_DIR)}) as pool:
+            assert pool.submit(os.getpid).result() != os.getpid()
+            assert pool.submit(os.getenv, "DAGSTER_HOME").result() == str(tmp_path / home)
+            assert pool.submit(os.getcwd).result() == str(tmp_path)
 
 
 def test_an_unused_pool_closes_without_waiting_for_its_warm_up() -> None:
     pool = WorkerPool(2, {"policies_dir": str(POLICIES_DIR)})
+    pool._starting.join()  # the workers exist once the fork server has forked them
     processes = list(pool._executor._processes.values())
     pool.close()
     assert processes and all(not process.is_alive() for process in processes)

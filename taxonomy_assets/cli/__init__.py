@@ -192,8 +192,12 @@ def pipeline_run(
     root = str(resolve_location(settings.output_root(output_root)))
     pool = None
     if not submit_url:
-        # the workers import the definitions while this process checks the request and registers the run
+        from taxonomy_assets.cli.instance_home import ensure_dagster_home
         from taxonomy_assets.cli.worker_pool import WorkerPool
+
+        # the workers take this process's environment, DAGSTER_HOME included, when the pool starts;
+        # they import the definitions while this process checks the request and registers the run
+        ensure_dagster_home()
 
         folder_config = {"output_root": root, "run_id": run_id}
         pool = WorkerPool(min(max_parallel, len(levels) or len(LEVELS)), policy_config, folder_config)

@@ -30,6 +30,7 @@ from taxonomy_assets.constants import PARTITION_TAG, PER_LEVEL_ASSETS, PHASES, R
 from taxonomy_assets.jobs import ASSEMBLY_JOB, LEVELS_JOB, MANIFEST_JOB
 from taxonomy_assets.partitions import LEVEL_DIMENSION, RUN_DIMENSION, RUNS_PARTITIONS_NAME, level_run_key
 from taxonomy_assets.step_errors import first_line
+from taxonomy_resources.sqlite_event_log import open_home_instance
 
 JOB_TARGETS: dict[str, Callable[[], Any]] = {
     LEVELS_JOB: job_targets.levels_job,
@@ -56,31 +57,50 @@ class PipelineRequest:
     submit_url: str | None = None
 
 
+_INSTANCES: dict[str, DagsterInstance] = {}
+
+
+def process_instance() -> DagsterInstance:
+    """The instance in DAGSTER_HOME, opened once per process and home: opening one reads dagster.yaml,
+    builds its storages and checks their schemas, a few tenths of a second that every run of a worker
+    would pay again. A local SQLite instance gets the event log that keeps its engines
+    (taxonomy_resources.sqlite_event_log). A worker process ends without closing it (nothing is
+    buffered: every event is committed as it is stored)."""
+    home = os.environ.get("DAGSTER_HOME", "")
+    instance = _INSTANCES.get(home)
+    if instance is None:
+        for stale in _INSTANCES.values():
+            stale.dispose()
+        _INSTANCES.clear()
+        instance = _INSTANCES[home] = open_home_instance()
+    return instance
+
+
 def _execute(
     job_name: str, label: str, run_config: dict[str, Any], tags: dict[str, str], assets: Sequence[str] | None
 ) -> RunOutcome:
     started = time.perf_counter()
-    with DagsterInstance.get() as instance:
-        result = execute_job(
-            reconstructable(JOB_TARGETS[job_name]),
-            instance=instance,
-            run_config=run_config,
-            tags=tags,
-            asset_selection=[AssetKey(name) for name in assets] if assets else None,
-        )
-        errors = []
-        materialized = []
-        for event in result.get_asset_materialization_events():
-            materialization = event.step_materialization_data.materialization
-            rows = materialization.metadata.get("dagster/row_count")
-            materialized.append((materialization.asset_key.to_user_string(), getattr(rows, "value", None)))
-        for event in result.all_events:
-            if event.event_type == DagsterEventType.STEP_FAILURE:
-                message = first_line(event.step_failure_data.error, default="step failed")
-                errors.append(f"{event.step_key}: {message}")
-        return RunOutcome(
-            label, result.run_id, result.success, time.perf_counter() - started, errors, materialized
-        )
+    instance = process_instance()
+    result = execute_job(
+        reconstructable(JOB_TARGETS[job_name]),
+        instance=instance,
+        run_config=run_config,
+        tags=tags,
+        asset_selection=[AssetKey(name) for name in assets] if assets else None,
+    )
+    errors = []
+    materialized = []
+    for event in result.get_asset_materialization_events():
+        materialization = event.step_materialization_data.materialization
+        rows = materialization.metadata.get("dagster/row_count")
+        materialized.append((materialization.asset_key.to_user_string(), getattr(rows, "value", None)))
+    for event in result.all_events:
+        if event.event_type == DagsterEventType.STEP_FAILURE:
+            message = first_line(event.step_failure_data.error, default="step failed")
+            errors.append(f"{event.step_key}: {message}")
+    return RunOutcome(
+        label, result.run_id, result.success, time.perf_counter() - started, errors, materialized
+    )
 
 
 def level_tags(level: str, run: str, run_folder: str) -> dict[str, str]:

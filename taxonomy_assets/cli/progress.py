@@ -20,8 +20,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from taxonomy_assets.constants import PARTITION_TAG, RUN_FOLDER_TAG
 from taxonomy_assets.partitions import LEVEL_DIMENSION
 from taxonomy_assets.step_errors import first_line
+from taxonomy_resources.sqlite_event_log import open_home_instance
 
-POLL_SECONDS = 0.25
+POLL_SECONDS = 0.5
 FOLLOWED = {
     DagsterEventType.STEP_START,
     DagsterEventType.STEP_SUCCESS,
@@ -66,8 +67,10 @@ class PipelineProgress:
         self.failures: list[str] = []
         self._runs: dict[str, _RunState] = {}
         self._stop = threading.Event()
-        self._polls = 0
+        self._polls = 0  # polls begun
+        self._finished = 0  # polls finished
         self._polled = threading.Condition()
+        self._wake = threading.Event()
         self._thread = threading.Thread(target=self._follow, name="taxonomy-progress", daemon=True)
 
     def __enter__(self) -> "PipelineProgress":
@@ -83,6 +86,7 @@ class PipelineProgress:
         if self._stop.is_set():
             return
         self._stop.set()
+        self._wake.set()
         self._thread.join()
         if self.bar:
             self.bar.stop()
@@ -96,21 +100,27 @@ class PipelineProgress:
             self.stream.flush()
 
     def catch_up(self, timeout: float = 5.0) -> None:
-        """Wait until every event written before this call has been reported (a full poll after it)."""
+        """Wait until every event written before this call has been reported: a poll that begins after
+        this call has finished. The poller is woken at once rather than at its next tick, so reporting
+        a finished run costs one poll, not a poll interval."""
         if not self._thread.is_alive():
             return
         with self._polled:
-            target = self._polls + 2
-            self._polled.wait_for(lambda: self._polls >= target, timeout=timeout)
+            target = self._polls + 1
+            self._wake.set()
+            self._polled.wait_for(lambda: self._finished >= target, timeout=timeout)
 
     def _follow(self) -> None:
-        with DagsterInstance.get() as instance:
+        with open_home_instance() as instance:
             while not self._stop.is_set():
-                self._poll(instance)
                 with self._polled:
                     self._polls += 1
+                    self._wake.clear()
+                self._poll(instance)
+                with self._polled:
+                    self._finished += 1
                     self._polled.notify_all()
-                self._stop.wait(POLL_SECONDS)
+                self._wake.wait(POLL_SECONDS)
             self._poll(instance)
 
     def _poll(self, instance: DagsterInstance) -> None:

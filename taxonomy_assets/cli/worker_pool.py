@@ -1,10 +1,15 @@
 """The worker processes that execute a pipeline's runs here, started before the CLI does anything else.
 
-A fresh worker spends seconds importing the definitions and building the rule verifier for the run's
-policy; started first, that overlaps the CLI's own imports, policy checks and run registration instead
-of following them. Every run of the pipeline (levels, then assembly and manifest) goes to the same
-workers, so each pays the imports once. This module imports neither Dagster nor the definitions, so
+Importing the definitions takes seconds. The workers are forked from one multiprocessing fork server
+that imports them once (`set_forkserver_preload` of `worker_preload`), so two workers cost one import,
+not two competing for the same two cores; started first, that import overlaps the CLI's own imports,
+policy checks and run registration instead of following them. Each worker then builds the rule
+verifier for the run's policy and opens the Dagster instance, once for every run of the pipeline
+(levels, then assembly and manifest). This module imports neither Dagster nor the definitions, so
 starting the pool costs the CLI nothing.
+
+A fork server outlives the pool and keeps the environment and working folder it started with, so
+every worker takes the CLI's own (as a spawned process would) before it does anything.
 
 A worker ends without tearing its interpreter down: its results are already with the CLI when the pool
 shuts down, and dismantling the modules of a Dagster process takes about a second that nobody waits
@@ -15,6 +20,7 @@ import atexit
 import multiprocessing
 import os
 import sys
+import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -28,9 +34,15 @@ def _exit_without_teardown() -> None:
     os._exit(0)
 
 
-def _worker_started() -> None:
-    """Runs first in every worker: registered last, this exit hook runs before the others and ends the
-    process as soon as the pool lets it go."""
+PRELOADED = ["taxonomy_assets.cli.worker_preload"]
+
+
+def _worker_started(environment: Mapping[str, str], working_folder: str) -> None:
+    """Runs first in every worker: takes the CLI's environment and working folder, and registers an
+    exit hook that (registered last, run first) ends the process as soon as the pool lets it go."""
+    os.environ.clear()
+    os.environ.update(environment)
+    os.chdir(working_folder)
     atexit.register(_exit_without_teardown)
 
 
@@ -38,7 +50,8 @@ def warm_up(policy_config: Mapping[str, Any], run_folder_config: Mapping[str, An
     """Import the definitions and build the verifier for the policy the runs will pin: the run folder's
     snapshot when it has one (and is not being repinned), else the configured policy, resolved by the
     same resources the runs use. A policy that does not load is left for the runs to report."""
-    import taxonomy_assets.definitions  # noqa: F401
+    import taxonomy_assets.cli.worker_preload  # noqa: F401
+    from taxonomy_assets.cli.pipeline_runner import process_instance
     from taxonomy_assets.policy.loader import load_policy_file
     from taxonomy_assets.rules.verify import RuleVerifier
     from taxonomy_resources.policy_resource import PolicyResource
@@ -49,10 +62,21 @@ def warm_up(policy_config: Mapping[str, Any], run_folder_config: Mapping[str, An
     snapshot = folder.policy_snapshot_path
     pinned = snapshot.exists() and not resource.repin_policies
     RuleVerifier.from_policy(load_policy_file(snapshot) if pinned else resource.fresh())
+    process_instance()
+
+
+def _fork_server() -> multiprocessing.context.BaseContext:
+    """Workers forked from a server that has imported the definitions; spawned where there is no
+    fork server (Windows)."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(PRELOADED)
+    return context
 
 
 class WorkerPool:
-    """`workers` spawned processes, each warmed up for the runs of one run folder (`policy_config` and
+    """`workers` worker processes, each warmed up for the runs of one run folder (`policy_config` and
     `run_folder_config`: the policy and run-folder resources' config)."""
 
     def __init__(
@@ -65,19 +89,30 @@ class WorkerPool:
         self._used = False
         self._executor = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
+            mp_context=_fork_server(),
             initializer=_worker_started,
+            initargs=(dict(os.environ), os.getcwd()),
         )
+        # starting a worker waits for the fork server to finish importing: a thread waits instead of
+        # the CLI, which goes on with its own work meanwhile
+        self._starting = threading.Thread(
+            target=self._start, args=(dict(policy_config), dict(run_folder_config or {})), daemon=True
+        )
+        self._starting.start()
+
+    def _start(self, policy_config: dict[str, Any], run_folder_config: dict[str, Any]) -> None:
         for _ in range(self.workers):
-            self._executor.submit(warm_up, dict(policy_config), dict(run_folder_config or {}))
+            self._executor.submit(warm_up, policy_config, run_folder_config)
 
     def submit(self, work: Callable[..., ResultT], *args: Any) -> "Future[ResultT]":
         self._used = True
+        self._starting.join()
         return self._executor.submit(work, *args)
 
     def close(self) -> None:
         """Wait for the workers to finish; if they were never given work (the request was refused before
-        any run), stop them at once rather than wait for imports nobody needs."""
+        any run), stop them as soon as they exist rather than wait for warm-ups nobody needs."""
+        self._starting.join()
         if not self._used:
             self._kill_workers()
         self._executor.shutdown(wait=True, cancel_futures=True)

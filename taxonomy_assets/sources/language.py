@@ -24,6 +24,11 @@ def _identifier() -> LanguageIdentifier:
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
+def load_language_model() -> None:
+    """Load the model now (a worker warming up) rather than on the first block a step reads."""
+    _identifier()
+
+
 def detect_language(text: str) -> LanguageGuess:
     """Most likely ISO 639 code and its probability (0..1)."""
     language, confidence = _identifier().classify(text)
