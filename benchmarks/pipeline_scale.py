@@ -9,8 +9,8 @@ parents that resolve one level up; at L3 the institution is a venue with edition
    label and level (what any implementation must at least do);
 2. `taxonomy pipeline run` on it (fresh DAGSTER_HOME and output root);
 3. `taxonomy pipeline run --resume-phase S2` on the same run folder.
-Peak RSS is sampled from /proc for the whole process tree (sum) and for its largest process. Stage
-seconds come from the manifest (each asset's step duration, summed over the four levels). With
+Peak memory is sampled from /proc for the whole process tree (sum of PSS) and for its largest process
+(RSS). Stage seconds come from the manifest (each asset's step duration, summed over the four levels). With
 --repeat N each measurement is taken N times and the minimum and median are printed, with the load
 average before each size (the machine may be shared).
 """
@@ -289,8 +289,22 @@ def floor_seconds(root: Path) -> tuple[float, int]:
     return time.perf_counter() - started, len(rows)
 
 
+def _proportional_size(pid: int) -> int | None:
+    """The process's PSS in bytes: its private pages plus its share of pages it shares with others."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="utf-8") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        return None
+    return None
+
+
 def _tree_rss(root_pid: int) -> tuple[int, int]:
-    """(sum of RSS over the process tree, largest single RSS), in bytes, read from /proc."""
+    """(memory of the process tree, largest single RSS), in bytes, read from /proc. The tree's memory
+    sums PSS, not RSS: workers forked from one fork server share its pages, which a sum of RSS would
+    count once per worker (RSS where PSS cannot be read)."""
     children: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
     page = os.sysconf("SC_PAGE_SIZE")
@@ -310,7 +324,8 @@ def _tree_rss(root_pid: int) -> tuple[int, int]:
     stack = [root_pid]
     while stack:
         pid = stack.pop()
-        total += rss.get(pid, 0)
+        proportional = _proportional_size(pid)
+        total += proportional if proportional is not None else rss.get(pid, 0)
         largest = max(largest, rss.get(pid, 0))
         stack.extend(children.get(pid, []))
     return total, largest
