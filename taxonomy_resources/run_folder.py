@@ -7,7 +7,6 @@ pointer on object stores). The run id is validated so it can never escape the fo
 """
 
 import contextlib
-import re
 from collections.abc import Callable
 
 from dagster import ConfigurableResource
@@ -17,8 +16,7 @@ from upath import UPath
 from taxonomy_resources.artifact_commits import ArtifactSlot
 from taxonomy_resources.locations import resolve_location
 from taxonomy_resources.partition_lock import partition_lock
-
-RUN_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+from taxonomy_resources.run_ids import validate_run_id
 
 # Where each per-level asset keeps its artifact inside the run folder: asset -> (stage folder, file name).
 # S0 writes a folder of shards (no single file name).
@@ -30,19 +28,6 @@ ARTIFACT_FILES: dict[str, tuple[str, str | None]] = {
     "consolidated_concepts": ("consolidated", "concepts.parquet"),
 }
 HIERARCHY_ASSET = "taxonomy_hierarchy"
-
-
-class InvalidRunIdError(ValueError):
-    """A run id that could name a path outside the output root, or is otherwise malformed."""
-
-
-def validate_run_id(run_id: str) -> str:
-    if not RUN_ID_PATTERN.fullmatch(run_id) or run_id in {".", ".."} or ".." in run_id:
-        raise InvalidRunIdError(
-            f"invalid run id {run_id!r}: use 1-64 characters from A-Z a-z 0-9 . _ -, starting with a letter "
-            "or digit, and no '..'"
-        )
-    return run_id
 
 
 class RunFolderResource(ConfigurableResource):

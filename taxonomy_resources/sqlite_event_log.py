@@ -29,7 +29,7 @@ from typing import Any
 import yaml
 from dagster import DagsterInstance
 from dagster._core.instance.ref import InstanceRef
-from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME, SqliteEventLogStorage
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, create_db_conn_string
 from dagster._serdes import ConfigurableClassData
@@ -48,6 +48,7 @@ class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
         # set before the parent's constructor, which may already connect to the index database
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
+        self._tables_found: set[str] = set()
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -92,6 +93,18 @@ class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
         except sqlalchemy_errors.OperationalError:
             pass  # no such table yet
         super()._initdb(engine, for_index_shard=for_index_shard)
+
+    def has_table(self, table_name: str) -> bool:
+        """Whether the index database has the table (asked before every dynamic-partition lookup, one
+        per step input); a table once found stays (a wipe keeps the schema)."""
+        if table_name in self._tables_found:
+            return True
+        engine = self._engine(INDEX_SHARD_NAME)
+        with engine.connect() as connection:
+            found = bool(engine.dialect.has_table(connection, table_name))
+        if found:
+            self._tables_found.add(table_name)
+        return found
 
     def _close_engines(self) -> None:
         with self._engines_lock:

@@ -73,3 +73,14 @@ def test_a_wiped_event_log_starts_over_with_fresh_databases(home: Path) -> None:
         assert second.success and len(instance.all_logs(second.run_id)) > 10
     with DagsterInstance.from_config(str(home)) as plain:
         assert len(plain.all_logs(second.run_id)) == len(open_instance(home).all_logs(second.run_id))
+
+
+def test_dynamic_partitions_are_read_and_written_like_dagsters(home: Path) -> None:
+    with open_instance(home) as instance:
+        assert not instance.has_dynamic_partition("runs", "base")
+        instance.add_dynamic_partitions("runs", ["base"])
+        assert instance.has_dynamic_partition("runs", "base")
+        assert instance.event_log_storage.has_table("dynamic_partitions")
+        assert not instance.event_log_storage.has_table("no_such_table")
+    with DagsterInstance.from_config(str(home)) as plain:
+        assert plain.get_dynamic_partitions("runs") == ["base"]

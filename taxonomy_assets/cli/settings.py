@@ -34,7 +34,7 @@ def output_root(value: str | None) -> str:
 
 
 def run_id(value: str | None) -> str:
-    from taxonomy_resources.run_folder import InvalidRunIdError, validate_run_id
+    from taxonomy_resources.run_ids import InvalidRunIdError, validate_run_id
 
     try:
         return validate_run_id(value or os.environ.get("TAXONOMY_RUN_ID") or "dev")
