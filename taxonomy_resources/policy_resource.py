@@ -140,7 +140,6 @@ class PolicyResource(ConfigurableResource):
         policy = self.fresh()
         digest = policy_hash(policy)
         repinned = repin_now and snapshot.exists()
-        atomic_write_bytes(snapshot, policy_to_yaml(policy).encode("utf-8"))
         overrides = _canonical(self.overrides)
         record = {
             "dagster_run_id": dagster_run_id,
@@ -150,7 +149,10 @@ class PolicyResource(ConfigurableResource):
             "policy_version": policy.policy_version,
             "repinned": repinned,
         }
+        # the record first: level runs pin at the same moment, and one that finds the snapshot must find
+        # the record that says which environment and overrides it was pinned for
         atomic_write_bytes(pin_path, (json.dumps(record, sort_keys=True, indent=2) + "\n").encode("utf-8"))
+        atomic_write_bytes(snapshot, policy_to_yaml(policy).encode("utf-8"))
         return PinnedPolicy(
             policy=policy,
             hash=digest,

@@ -79,3 +79,33 @@ def test_broken_tree_fails_blocking_checks_and_keeps_the_previous_hierarchy(
     assert manifest["failures"] == []
     checks = manifest["assets"]["taxonomy_hierarchy"]["all"]["checks"]
     assert len(checks) == 6 and all(check["passed"] for check in checks)
+
+
+def test_a_run_that_finds_the_snapshot_finds_the_pin_record_that_goes_with_it(tmp_path, monkeypatch) -> None:
+    """Level runs pin at the same moment: a second run that looks while the first is pinning must never
+    see a snapshot without its record (it would take the folder as pinned to the default environment
+    and refuse to run)."""
+    from taxonomy_assets.project_paths import POLICIES_DIR
+    from taxonomy_resources import policy_resource
+    from taxonomy_resources.policy_resource import PolicyResource
+    from taxonomy_resources.run_folder import RunFolderResource
+
+    folder = RunFolderResource(output_root=str(tmp_path), run_id="race")
+    testing = PolicyResource(policies_dir=str(POLICIES_DIR), environment="testing", run_folder=folder)
+    seen_by_the_other_run = []
+    write = policy_resource.atomic_write_bytes
+    looking = []
+
+    def write_then_look(path, data):
+        write(path, data)
+        if looking:  # the other run's own writes, while it looks
+            return
+        # what a concurrent level run asking for the same environment gets after each write
+        looking.append(path)
+        other = PolicyResource(policies_dir=str(POLICIES_DIR), environment="testing", run_folder=folder)
+        seen_by_the_other_run.append(other.pinned("other-run").environment)
+        looking.clear()
+
+    monkeypatch.setattr(policy_resource, "atomic_write_bytes", write_then_look)
+    assert testing.pinned("first-run").environment == "testing"
+    assert seen_by_the_other_run and set(seen_by_the_other_run) == {"testing"}
