@@ -178,6 +178,7 @@ def pipeline_run(
     submit_url: str | None,
 ) -> None:
     """Materialize S0-S3 per level, then the hierarchy and the manifest."""
+    from taxonomy_assets.cli.instance_home import ensure_dagster_home
     from taxonomy_resources.locations import resolve_location
 
     run_id = settings.run_id(run_id)
@@ -192,7 +193,6 @@ def pipeline_run(
     root = str(resolve_location(settings.output_root(output_root)))
     pool = None
     if not submit_url:
-        from taxonomy_assets.cli.instance_home import ensure_dagster_home
         from taxonomy_assets.cli.worker_pool import WorkerPool
 
         # the workers take this process's environment, DAGSTER_HOME included, when the pool starts;
@@ -202,7 +202,6 @@ def pipeline_run(
         folder_config = {"output_root": root, "run_id": run_id}
         pool = WorkerPool(min(max_parallel, len(levels) or len(LEVELS)), policy_config, folder_config)
         click.get_current_context().call_on_close(pool.close)
-    from taxonomy_assets.cli.instance_home import ensure_dagster_home
     from taxonomy_assets.cli.pipeline_runner import PipelineRequest, assets_for_phase, run_pipeline
     from taxonomy_assets.cli.progress import PipelineProgress
     from taxonomy_assets.cli.run_outcome import RunOutcome
