@@ -1,5 +1,6 @@
 """The CLI's worker pool: warmed for the policy the runs will pin, and its work really runs elsewhere."""
 
+import gc
 import os
 from pathlib import Path
 
@@ -10,6 +11,7 @@ from taxonomy_assets.cli.worker_pool import WorkerPool, warm_up
 from taxonomy_assets.policy.loader import load_policy, policy_to_yaml, sections_digest
 from taxonomy_assets.project_paths import POLICIES_DIR
 from taxonomy_assets.rules import verify
+from taxonomy_assets.sources.reader_process import ReaderProcess
 from taxonomy_resources.run_folder import RunFolderResource
 
 
@@ -61,3 +63,29 @@ def test_an_unused_pool_closes_without_waiting_for_its_warm_up() -> None:
     pool.close()
     assert processes and all(not process.is_alive() for process in processes)
     assert all(process.exitcode is not None and process.exitcode < 0 for process in processes)
+
+
+def test_a_warm_worker_keeps_its_long_lived_heap_out_of_the_collectors_reach() -> None:
+    """The preloaded definitions and the warm-up's reference data are frozen: no full collection in a
+    worker walks them again."""
+    with WorkerPool(1, {"policies_dir": str(POLICIES_DIR)}) as pool:
+        frozen = pool.submit(gc.get_freeze_count).result()
+    assert frozen > 100_000
+
+
+def test_a_reader_process_leaves_the_collectors_freeze_as_it_found_it() -> None:
+    """S0's reader freezes the step's heap for its child only; a process that froze its own heap before
+    (a worker) keeps it frozen, and one that had not is left with nothing frozen."""
+    gc.unfreeze()  # (importing the workers' preload module froze this process too)
+    with ReaderProcess(len, 5.0, 1 << 30) as reader:
+        assert reader.run("four") == 4
+    assert gc.get_freeze_count() == 0
+    gc.freeze()
+    frozen = gc.get_freeze_count()
+    try:
+        with ReaderProcess(len, 5.0, 1 << 30) as reader:
+            assert reader.run("four") == 4
+        # (frozen objects still leave the count when they are freed; unfreezing would empty it)
+        assert gc.get_freeze_count() > frozen // 2 > 0
+    finally:
+        gc.unfreeze()

@@ -17,6 +17,7 @@ for usefully.
 """
 
 import atexit
+import gc
 import multiprocessing
 import os
 import sys
@@ -65,6 +66,13 @@ def warm_up(policy_config: Mapping[str, Any], run_folder_config: Mapping[str, An
     process_instance()
 
 
+def _warm_worker(policy_config: Mapping[str, Any], run_folder_config: Mapping[str, Any]) -> None:
+    """`warm_up`, then freeze what it built, as the fork server froze the preload: the reference data
+    and the instance serve every run of the worker, so no full collection needs to walk them."""
+    warm_up(policy_config, run_folder_config)
+    gc.freeze()
+
+
 def _fork_server() -> multiprocessing.context.BaseContext:
     """Workers forked from a server that has imported the definitions; spawned where there is no
     fork server (Windows)."""
@@ -102,7 +110,7 @@ class WorkerPool:
 
     def _start(self, policy_config: dict[str, Any], run_folder_config: dict[str, Any]) -> None:
         for _ in range(self.workers):
-            self._executor.submit(warm_up, policy_config, run_folder_config)
+            self._executor.submit(_warm_worker, policy_config, run_folder_config)
 
     def submit(self, work: Callable[..., ResultT], *args: Any) -> "Future[ResultT]":
         self._used = True

@@ -171,7 +171,11 @@ class ReaderProcess(Generic[RequestT, ResultT]):
         sys.stderr.flush()
         # Objects inherited from the step are frozen in the child, so its garbage collector never walks
         # (and copies on write) the step's whole heap; the step unfreezes its own right after the fork.
-        gc.freeze()
+        # A process whose owner has frozen its long-lived heap already (the CLI's workers) keeps that
+        # freeze as it is: unfreezing would hand the owner's heap back to every full collection.
+        freeze_for_fork = gc.get_freeze_count() == 0
+        if freeze_for_fork:
+            gc.freeze()
         try:
             with warnings.catch_warnings():
                 # Python 3.12+ warns about forking a threaded process; the child only runs reader code
@@ -182,7 +186,8 @@ class ReaderProcess(Generic[RequestT, ResultT]):
                 with _children_allowed():
                     process.start()
         finally:
-            gc.unfreeze()
+            if freeze_for_fork:
+                gc.unfreeze()
         child_end.close()
         self._process, self._connection = process, parent_end
         self._started_at = None
