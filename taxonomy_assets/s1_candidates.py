@@ -23,6 +23,7 @@ from taxonomy_assets.labelers import LabelingError, map_in_order
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_RUN_PARTITIONS, level_and_run
 from taxonomy_assets.rules.extract import RuleExtractor
+from taxonomy_resources.contract_rows import row_type
 from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
 from taxonomy_resources.labeling import LabelingResource
 from taxonomy_resources.policy_resource import PolicyResource
@@ -37,6 +38,7 @@ EMPTY_SAMPLES = 10
 FINGERPRINT_CACHE_SIZE = 65536
 
 WORDS = re.compile(r"[^\W_]+", re.UNICODE)
+CandidateRow = row_type(Candidate)
 
 
 def text_fingerprint(text: str) -> str:
@@ -70,8 +72,11 @@ def extract_candidates(
     reader: RecordReader,
     reject: Callable[[QuarantineEntry], None],
     counters: S1Counters,
-) -> Iterator[Candidate]:
-    """Stream candidates record by record; an item the extractor cannot handle is quarantined alone."""
+) -> Iterator[tuple]:
+    """Stream candidates record by record; an item the extractor cannot handle is quarantined alone.
+
+    Rows are `CandidateRow` tuples, checked against the Candidate contract a batch at a time as they are
+    written (a model per row would be a third of the stage)."""
 
     def read(record: SourceRecord) -> tuple[list[ExtractedLabel], ParentReading] | LabelingError:
         try:
@@ -117,7 +122,7 @@ def extract_candidates(
             if not concept_key:
                 continue
             counters.candidates_out += 1
-            yield Candidate(
+            yield CandidateRow(
                 level=level,
                 label=extracted.label,
                 normalized=extracted.normalized,

@@ -1,7 +1,8 @@
 """IO manager for S1-S3: one Parquet file per asset partition, schema derived from the contract.
 
 Rows arrive as a `RowStream` (written in batches, memory bounded by the batch) or a list of contract
-rows. The file is an `ArtifactSlot` attempt: written beside its target and renamed over it locally,
+rows; a stream may carry named-tuple rows, checked against the contract batch by batch (contract_rows).
+The file is an `ArtifactSlot` attempt: written beside its target and renamed over it locally,
 published through the slot's commit pointer on object stores; a failed write is moved under
 `quarantine/_failed/<dagster run id>/`. Loading returns `ParquetArtifact` handles on the published
 file; an unpartitioned consumer (the hierarchy) receives one per level.
@@ -11,6 +12,7 @@ import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
@@ -24,6 +26,7 @@ from taxonomy_resources.arrow_schema import RowT, arrow_schema, rows_to_table, t
 from taxonomy_resources.artifact_commits import ArtifactMissingError
 from taxonomy_resources.artifact_metadata import artifact_metadata, provenance_metadata, typed_metadata
 from taxonomy_resources.atomic_files import sha256_file
+from taxonomy_resources.contract_rows import rows_to_checked_table
 from taxonomy_resources.locations import is_local
 from taxonomy_resources.partition_lock import run_has_finished
 from taxonomy_resources.row_stream import RowStream
@@ -61,20 +64,27 @@ class ParquetArtifact:
         return connection.from_arrow(self.read_table())
 
 
+def _batch_table(batch: list[Any], model: type[BaseModel]) -> pa.Table:
+    """Models convert as they are; contract rows (named tuples) are checked against `model` first."""
+    if batch and not isinstance(batch[0], BaseModel):
+        return rows_to_checked_table(batch, model)
+    return rows_to_table(batch, model)
+
+
 def _write_parquet(handle: object, rows: Sequence[BaseModel] | RowStream, model: type[BaseModel]) -> int:
     schema = arrow_schema(model)
     count = 0
     with pq.ParquetWriter(handle, schema, compression="zstd") as writer:
-        batch: list[BaseModel] = []
+        batch: list[Any] = []
         iterable = rows.rows if isinstance(rows, RowStream) else rows
         for row in iterable:
             batch.append(row)
             if len(batch) >= BATCH_ROWS:
-                writer.write_table(rows_to_table(batch, model))
+                writer.write_table(_batch_table(batch, model))
                 count += len(batch)
                 batch = []
         if batch or count == 0:
-            writer.write_table(rows_to_table(batch, model))
+            writer.write_table(_batch_table(batch, model))
             count += len(batch)
     return count
 

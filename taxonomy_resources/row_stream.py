@@ -15,7 +15,10 @@ RowT = TypeVar("RowT", bound=BaseModel)
 
 @dataclass
 class RowStream(Generic[RowT]):
-    rows: Iterable[RowT]
+    """`rows`: instances of `model`, or (on hot paths) `contract_rows.row_type(model)` tuples, which the
+    IO manager checks against `model` a batch at a time."""
+
+    rows: Iterable[RowT] | Iterable[tuple]
     model: type[RowT]
     shard_size: int = 1000
     on_complete: Callable[[], Mapping[str, Any]] | None = None
