@@ -260,7 +260,8 @@ def to_json_line(row: BaseModel) -> str:
         text = pydantic_core.to_json({name: getattr(row, name) for name in fields}).decode("utf-8")
     else:
         text = canonical_json(row.model_dump(mode="json"))
-    return text.translate(LINE_SEPARATOR_ESCAPES) + "\n"
+    # the separators are not ASCII: most lines have none to escape and skip the per-character table
+    return (text if text.isascii() else text.translate(LINE_SEPARATOR_ESCAPES)) + "\n"
 
 
 def _is_text(annotation: object) -> bool:

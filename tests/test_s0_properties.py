@@ -87,6 +87,12 @@ def assert_clean(block: RawBlock) -> None:
 
 
 @PROPERTY_SETTINGS
+@given(st.text(st.characters(max_codepoint=127), max_size=40))
+def test_clean_text_of_ascii_collapses_every_whitespace_run(text: str) -> None:
+    """The shortcut for ASCII text with single spaces only gives what collapsing whitespace gives."""
+    assert clean_text(text) == re.sub(r"\s+", " ", text).strip()
+
+
 @given(html_documents)
 def test_html_segmenter_gives_clean_blocks_or_no_text(document: str) -> None:
     try:

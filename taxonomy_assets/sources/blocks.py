@@ -51,6 +51,8 @@ class DocumentError(ValueError):
 def clean_text(text: str) -> str:
     """NFC, lone surrogates -> U+FFFD, format characters removed, whitespace runs collapsed, ends trimmed."""
     if text.isascii():  # no surrogate, format character or composable pair in ASCII: only whitespace to do
+        if "  " not in text and text.isprintable():  # its only whitespace is single spaces
+            return text.strip()
         return WHITESPACE.sub(" ", text).strip()
     text = SURROGATE.sub(REPLACEMENT_CHARACTER, text)
     return WHITESPACE.sub(" ", INVISIBLE.sub("", unicodedata.normalize("NFC", text))).strip()

@@ -36,20 +36,22 @@ def _line_block(
     text = clean_text(row["text"])
     if not text:
         return RowRejection("empty_text", "`text` is empty", location, payload)
+    # the line's own facts win over the document's (as DocumentMeta.overlay, without two objects per line)
     values = {field: clean_text(row[key]) for key, field in RECORD_FIELDS.items() if row.get(key)}
-    row_meta = meta.overlay(DocumentMeta(**values))
-    if not row_meta.institution:
+    institution = values.get("institution") or meta.institution
+    if not institution:
         return RowRejection("missing_institution", "line names no institution", location, payload)
-    if level != "L0" and not row_meta.parent:
+    parent = values.get("parent") or meta.parent
+    if level != "L0" and not parent:
         return RowRejection("missing_parent", f"{level} line names no parent unit", location, payload)
     return RawBlock(
         text=text,
-        institution=row_meta.institution,
-        url=row_meta.url or f"file:{where}",
+        institution=institution,
+        url=values.get("url") or meta.url or f"file:{where}",
         section=clean_text(row.get("section") or ""),
-        parent_hint=row_meta.parent,
-        fetched_at=row_meta.fetched_at,
-        language=row_meta.language,
+        parent_hint=parent,
+        fetched_at=values.get("fetched_at") or meta.fetched_at,
+        language=values.get("language") or meta.language,
         location=location,
     )
 
