@@ -23,3 +23,6 @@ PER_LEVEL_ASSETS = (
     "s3_verified_concepts",
     "consolidated_concepts",
 )
+
+# Comma-separated ecosystem executors the definitions offer (all installed ones when unset): executors.py
+OFFERED_EXECUTORS_VARIABLE = "TAXONOMY_EXECUTORS"

@@ -13,8 +13,14 @@ choice is run config, so the launchpad, the CLI and schedules pick it without co
 
 Every choice but `in_process` needs a persistent instance (dagster.yaml) and a shared run folder,
 because steps run in other processes, possibly on other machines.
+
+`TAXONOMY_EXECUTORS` (comma-separated) narrows the ecosystem executors offered to those it names; the
+libraries of the others are not even imported. `taxonomy pipeline run` sets it to the executors it
+offers for the runs it executes itself: importing dagster-k8s and the Kubernetes client costs half a
+second of every start, for an executor those runs cannot choose.
 """
 
+import os
 import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -32,25 +38,35 @@ from dagster import (
     multiprocess_executor,
 )
 
+from taxonomy_assets.constants import OFFERED_EXECUTORS_VARIABLE
+
+
+def _offered(name: str) -> bool:
+    listed = os.environ.get(OFFERED_EXECUTORS_VARIABLE, "").strip()
+    return not listed or name in {part.strip() for part in listed.split(",")}
+
 
 def _ecosystem_executors() -> dict[str, ExecutorDefinition]:
-    """The distributed executors whose libraries are installed (extras `celery`, `k8s`)."""
+    """The distributed executors whose libraries are installed (extras `celery`, `k8s`) and that
+    `TAXONOMY_EXECUTORS`, when set, names."""
     found: dict[str, ExecutorDefinition] = {}
-    try:
-        from celery.exceptions import DuplicateTaskNameWarning
-        from dagster_celery import celery_executor
+    if _offered("celery"):
+        try:
+            from celery.exceptions import DuplicateTaskNameWarning
+            from dagster_celery import celery_executor
 
-        # dagster-celery registers its task again for every step it submits, by design
-        warnings.filterwarnings("ignore", category=DuplicateTaskNameWarning)
-        found["celery"] = celery_executor
-    except ImportError:
-        pass
-    try:
-        from dagster_k8s import k8s_job_executor
+            # dagster-celery registers its task again for every step it submits, by design
+            warnings.filterwarnings("ignore", category=DuplicateTaskNameWarning)
+            found["celery"] = celery_executor
+        except ImportError:
+            pass
+    if _offered("k8s"):
+        try:
+            from dagster_k8s import k8s_job_executor
 
-        found["k8s"] = k8s_job_executor
-    except ImportError:
-        pass
+            found["k8s"] = k8s_job_executor
+        except ImportError:
+            pass
     return found
 
 

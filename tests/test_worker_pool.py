@@ -2,6 +2,8 @@
 
 import gc
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,7 @@ import pytest
 from taxonomy_assets.cli.pipeline_runner import process_instance
 from taxonomy_assets.cli.worker_pool import WorkerPool, warm_up
 from taxonomy_assets.policy.loader import load_policy, policy_to_yaml, sections_digest
-from taxonomy_assets.project_paths import POLICIES_DIR
+from taxonomy_assets.project_paths import POLICIES_DIR, PROJECT_ROOT
 from taxonomy_assets.rules import verify
 from taxonomy_assets.sources.reader_process import ReaderProcess
 from taxonomy_resources.run_folder import RunFolderResource
@@ -89,3 +91,44 @@ def test_a_reader_process_leaves_the_collectors_freeze_as_it_found_it() -> None:
         assert gc.get_freeze_count() > frozen // 2 > 0
     finally:
         gc.unfreeze()
+
+
+def worker_view() -> tuple[list[str], bool, bool]:
+    """What a worker's definitions offer, whether it imported the Kubernetes library, and whether it
+    holds the language model."""
+    from taxonomy_assets import executors
+    from taxonomy_assets.sources import language
+
+    return (
+        sorted(executors.EXECUTORS),
+        "dagster_k8s" in sys.modules,
+        language._identifier.cache_info().currsize > 0,
+    )
+
+
+POOL_SCRIPT = """
+import os
+from taxonomy_assets.cli.worker_pool import WorkerPool
+from tests.test_worker_pool import worker_view
+
+with WorkerPool(1, {"policies_dir": %r}, executors=("in_process", "multiprocess"), runs_s0=False) as pool:
+    print(pool.submit(worker_view).result())
+    print(pool.submit(os.getenv, "TAXONOMY_EXECUTORS").result(), os.getenv("TAXONOMY_EXECUTORS"))
+"""
+
+
+def test_the_workers_offer_only_the_executors_their_runs_may_choose(tmp_path: Path) -> None:
+    """A fresh process (its own fork server): the workers' definitions leave out the Kubernetes
+    executor (and never import its client) and skip the language model for runs without S0, while the
+    caller's environment and the workers' own are left as they were."""
+    environment = {key: value for key, value in os.environ.items() if key != "TAXONOMY_EXECUTORS"}
+    environment["DAGSTER_HOME"] = str(tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", POOL_SCRIPT % str(POLICIES_DIR)],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=PROJECT_ROOT,
+        check=True,
+    )
+    assert result.stdout.splitlines() == ["(['in_process', 'multiprocess'], False, False)", "None None"]

@@ -196,11 +196,18 @@ def pipeline_run(
         from taxonomy_assets.cli.worker_pool import WorkerPool
 
         # the workers take this process's environment, DAGSTER_HOME included, when the pool starts;
-        # they import the definitions while this process checks the request and registers the run
+        # they import the definitions (offering the executors these runs can choose) while this
+        # process checks the request and registers the run
         ensure_dagster_home()
 
         folder_config = {"output_root": root, "run_id": run_id}
-        pool = WorkerPool(min(max_parallel, len(levels) or len(LEVELS)), policy_config, folder_config)
+        pool = WorkerPool(
+            min(max_parallel, len(levels) or len(LEVELS)),
+            policy_config,
+            folder_config,
+            executors=CLI_EXECUTORS,
+            runs_s0=resume_phase == PHASES[0],
+        )
         click.get_current_context().call_on_close(pool.close)
     from taxonomy_assets.cli.pipeline_runner import PipelineRequest, assets_for_phase, run_pipeline
     from taxonomy_assets.cli.progress import PipelineProgress

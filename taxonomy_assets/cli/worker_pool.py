@@ -19,12 +19,15 @@ for usefully.
 import atexit
 import gc
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import sys
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
+
+from taxonomy_assets.constants import OFFERED_EXECUTORS_VARIABLE
 
 ResultT = TypeVar("ResultT")
 
@@ -36,6 +39,7 @@ def _exit_without_teardown() -> None:
 
 
 PRELOADED = ["taxonomy_assets.cli.worker_preload"]
+LANGUAGE_PRELOAD = "taxonomy_assets.cli.language_preload"
 
 
 def _worker_started(environment: Mapping[str, str], working_folder: str) -> None:
@@ -73,31 +77,51 @@ def _warm_worker(policy_config: Mapping[str, Any], run_folder_config: Mapping[st
     gc.freeze()
 
 
-def _fork_server() -> multiprocessing.context.BaseContext:
-    """Workers forked from a server that has imported the definitions; spawned where there is no
-    fork server (Windows)."""
+def _fork_server(preloaded: list[str], environment: Mapping[str, str]) -> multiprocessing.context.BaseContext:
+    """Workers forked from a server that has imported `preloaded` with `environment` added to this
+    process's; spawned where there is no fork server (Windows). The server is started here, in the
+    caller's thread, so the variables are this process's own only for the instant it takes."""
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(PRELOADED)
+    context.set_forkserver_preload(preloaded)
+    saved = {name: os.environ.get(name) for name in environment}
+    os.environ.update(environment)
+    try:
+        multiprocessing.forkserver.ensure_running()
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     return context
 
 
 class WorkerPool:
     """`workers` worker processes, each warmed up for the runs of one run folder (`policy_config` and
-    `run_folder_config`: the policy and run-folder resources' config)."""
+    `run_folder_config`: the policy and run-folder resources' config).
+
+    `executors`: the executors the runs may choose; the workers' definitions offer only those
+    (TAXONOMY_EXECUTORS), unless this process's environment already narrows them. `runs_s0`: whether
+    the runs include S0, whose language model is then preloaded too."""
 
     def __init__(
         self,
         workers: int,
         policy_config: Mapping[str, Any],
         run_folder_config: Mapping[str, Any] | None = None,
+        executors: Sequence[str] = (),
+        runs_s0: bool = True,
     ) -> None:
         self.workers = max(1, workers)
         self._used = False
+        preloaded = [*PRELOADED, *([LANGUAGE_PRELOAD] if runs_s0 else [])]
+        narrowed = bool(executors) and OFFERED_EXECUTORS_VARIABLE not in os.environ
+        environment = {OFFERED_EXECUTORS_VARIABLE: ",".join(executors)} if narrowed else {}
         self._executor = ProcessPoolExecutor(
             max_workers=self.workers,
-            mp_context=_fork_server(),
+            mp_context=_fork_server(preloaded, environment),
             initializer=_worker_started,
             initargs=(dict(os.environ), os.getcwd()),
         )

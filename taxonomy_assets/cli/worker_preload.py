@@ -3,8 +3,8 @@ folder and policy, so each worker the server forks starts with it instead of loa
 
 - the definitions (Dagster, the assets, their libraries);
 - the storage classes the workers open the instance with (SQLAlchemy, Dagster's SQLite storages);
-- pandas, which pyarrow and DuckDB import the first time they exchange Arrow data;
-- the language model S0 runs on every block.
+- pandas, which pyarrow and DuckDB import the first time they exchange Arrow data.
+(`language_preload` adds the language model when the runs include S0.)
 
 All of it lives as long as the worker, so the collector stays off while it loads (its passes over a
 heap that only grows cost 0.6 s of a 2.8 s import) and it is then frozen out of the collector's reach:
@@ -21,9 +21,7 @@ import pandas  # noqa: E402, F401
 
 import taxonomy_assets.definitions  # noqa: E402, F401
 import taxonomy_resources.sqlite_event_log  # noqa: E402, F401
-from taxonomy_assets.sources.language import load_language_model  # noqa: E402
 
-load_language_model()
 gc.freeze()
 if collecting:
     gc.enable()
