@@ -22,6 +22,7 @@ gc.disable()
 
 import importlib  # noqa: E402
 import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import confusable_homoglyphs.confusables  # noqa: E402, F401
 import pandas  # noqa: E402, F401
@@ -35,6 +36,8 @@ import taxonomy_resources.sqlite_event_log  # noqa: E402, F401
 
 def _import_default_storages() -> None:
     with tempfile.TemporaryDirectory() as empty_home:
+        # an empty dagster.yaml: the defaults, without Dagster's warning that the file is missing
+        (Path(empty_home) / "dagster.yaml").touch()
         defaults = InstanceRef.from_dir(empty_home)
     for name in dir(defaults):
         configured = getattr(defaults, name) if name.endswith("_data") else None
