@@ -79,8 +79,7 @@ def test_a_batch_with_a_row_the_contract_refuses_is_refused_naming_that_row(
 
 def test_maps_are_checked_too() -> None:
     FrequencyRowRow = row_type(FrequencyRow)
-    fields = {name: info.default for name, info in FrequencyRow.model_fields.items()}
-    fields.update(
+    fields: dict[str, object] = dict(
         level="L1",
         concept_key="chemistry",
         normalized="chemistry",
@@ -102,7 +101,7 @@ def test_maps_are_checked_too() -> None:
     assert rows_to_checked_table([good], FrequencyRow).num_rows == 1
     bad = FrequencyRowRow(**{**fields, "parent_anchors": {"sciences": None}})
     with pytest.raises(ContractViolation, match="row 0"):
-        rows_to_checked_table([good, bad][1:], FrequencyRow)
+        rows_to_checked_table([bad], FrequencyRow)
 
 
 def test_an_empty_batch_is_an_empty_table_of_the_contract() -> None:
