@@ -57,3 +57,19 @@ def test_cached_reference_lists_equal_what_the_packages_give(cache_home: Path) -
     finally:
         reference_lists.person_names.cache_clear()
         reference_lists.place_names.cache_clear()
+
+
+def test_the_cached_language_model_is_the_one_py3langid_loads(cache_home: Path) -> None:
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    from taxonomy_assets.sources import language
+
+    shipped = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    texts = ["Département de chimie", "Department of Chemistry", "Fakultät für Physik", "计算机科学系"]
+    for _ in range(2):  # built into the cache, then read from it
+        cached = language._identifier.__wrapped__()
+        assert (cached.nb_ptc == shipped.nb_ptc).all() and (cached.nb_pc == shipped.nb_pc).all()
+        for table in ("nb_classes", "tk_nextmove", "tk_row", "tk_output", "_rowbase"):
+            assert getattr(cached, table) == getattr(shipped, table), table
+        assert [cached.classify(text) for text in texts] == [shipped.classify(text) for text in texts]
+    assert len(list(cache_home.glob("py3langid-*-model-npz-*.marshal"))) == 1

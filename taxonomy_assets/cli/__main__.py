@@ -1,5 +1,12 @@
-"""`python -m taxonomy_assets.cli` runs the same command line as the `taxonomy` script."""
+"""`python -m taxonomy_assets.cli` and the `taxonomy` script: the command line, ended without teardown."""
 
 from taxonomy_assets.cli import main
+from taxonomy_assets.cli.process_exit import run_then_exit
 
-main()
+
+def run() -> None:
+    run_then_exit(main)
+
+
+if __name__ == "__main__":
+    run()

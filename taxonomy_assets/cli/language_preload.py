@@ -1,5 +1,6 @@
 """Imported by the fork server after `worker_preload` when the runs include S0: the language model S0
-runs on every block, loaded once for every worker (0.45 s), and frozen with the rest of the preload."""
+runs on every block, loaded once for every worker (from the package-data cache after the first time),
+and frozen with the rest of the preload."""
 
 import gc
 
