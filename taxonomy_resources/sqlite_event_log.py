@@ -9,7 +9,10 @@ small run's wall time, at ~50 events per run. This storage keeps each database's
 pooled connection, for the life of the process. Every use is still its own transaction, so other
 processes reading and writing the same files see exactly what they saw before; the schema, the files
 and the queries are Dagster's. A database that already carries its schema stamp is not checked
-against the migration scripts again (reading them takes a tenth of a second), only a new one is.
+against the migration scripts again. A new run's database starts as a copy of a template that
+Dagster's own initialization built once per process: creating and stamping each one reads Dagster's
+migration scripts twice, a tenth of a second of every run (`run_database_template`, kept on disk by
+Dagster and SQLite version).
 
 `open_instance(home)` opens the instance of a home whose dagster.yaml leaves storage to Dagster's
 defaults with this event log in place of Dagster's (same `base_dir`, `history/runs`); a home configured
@@ -18,11 +21,15 @@ their instance this way; the UI and the daemon keep Dagster's class, reading and
 files.
 """
 
+import contextlib
 import os
+import sqlite3
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +44,46 @@ from sqlalchemy import exc as sqlalchemy_errors
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from taxonomy_assets.rules.package_data_cache import cached_by_package_version
+
 # Engines kept at most: one per run database a process touches (a webserver reads many runs).
 ENGINES_KEPT = 64
+
+
+@cache
+def run_database_template() -> bytes:
+    """The bytes of an empty run database as Dagster's `SqliteEventLogStorage` creates one (its schema,
+    WAL mode, the head migration stamped), built by Dagster's own code once per installed Dagster and
+    SQLite (kept in the package-data cache) and read once per process (the CLI's fork server reads it
+    for its workers)."""
+    name = f"run-database-sqlite{sqlite3.sqlite_version}"
+    return cached_by_package_version("dagster", name, _build_template)
+
+
+def _build_template() -> bytes:
+    with tempfile.TemporaryDirectory() as scratch:
+        (Path(scratch) / f"{INDEX_SHARD_NAME}.db").touch()  # so the storage builds no index database
+        storage = SqliteEventLogStorage(scratch)
+        engine = create_engine(create_db_conn_string(scratch, "template"))
+        try:
+            storage._initdb(engine)
+        finally:
+            engine.dispose()  # the last connection checkpoints the WAL into the file
+            storage.dispose()
+        return (Path(scratch) / "template.db").read_bytes()
+
+
+def _create_from_template(database: Path) -> None:
+    """Create `database` as a copy of the template, complete or not at all: written beside it and linked
+    into place, so a reader never opens half a file, and never over a database that exists (another
+    process that got there first wins)."""
+    if database.exists():
+        return
+    with tempfile.NamedTemporaryFile(dir=database.parent, prefix=".template-", suffix=".db") as staged:
+        staged.write(run_database_template())
+        staged.flush()
+        with contextlib.suppress(FileExistsError):
+            os.link(staged.name, database)
 
 
 class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
@@ -85,7 +130,10 @@ class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
                 yield connection
 
     def _initdb(self, engine: Engine, for_index_shard: bool = False) -> None:
-        """Dagster's check, for a database not stamped yet (a new run's, or one being created)."""
+        """Dagster's check, for a database not stamped yet (a new run's starts from the template)."""
+        if not for_index_shard and engine.url.database:
+            with contextlib.suppress(OSError):
+                _create_from_template(Path(engine.url.database))
         try:
             with engine.connect() as connection:
                 if connection.execute(text("SELECT version_num FROM alembic_version")).first():

@@ -33,6 +33,23 @@ def test_deep_merge_replaces_lists_and_merges_mappings() -> None:
     assert merged == {"a": {"x": 1, "y": [3]}, "b": 1, "c": 2}
 
 
+def test_a_file_is_parsed_once_per_content_and_its_parse_is_left_unchanged(policies: Path) -> None:
+    import yaml
+
+    from taxonomy_assets.policy import loader
+
+    narrow = policies / "lexicon" / "fields_narrow.yaml"
+    before = load_policy(policies, "production")
+    parsed = loader._PARSED[narrow.read_bytes()]
+    assert load_policy(policies, "testing").extraction.fields == before.extraction.fields
+    # building policies from the shared parse changed nothing in it
+    assert parsed == yaml.safe_load(narrow.read_text(encoding="utf-8"))
+    # new bytes are a new parse: an edited lexicon file is read as edited
+    narrow.write_text(narrow.read_text(encoding="utf-8") + "- zymurgy\n", encoding="utf-8")
+    assert "zymurgy" in load_policy(policies, "production").extraction.fields.narrow
+    assert "zymurgy" not in before.extraction.fields.narrow
+
+
 def test_unknown_key_names_section_and_key(policies: Path) -> None:
     default = policies / "default.yaml"
     default.write_text(

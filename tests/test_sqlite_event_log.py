@@ -1,6 +1,7 @@
 """The CLI's workers open a local SQLite instance with an event log that keeps one engine per database,
 reading and writing Dagster's own files; a home configured for other storage opens as configured."""
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -8,7 +9,20 @@ from dagster import AssetKey, DagsterInstance, asset, materialize
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
 
 from taxonomy_assets.project_paths import PROJECT_ROOT
-from taxonomy_resources.sqlite_event_log import ReusedEngineSqliteEventLogStorage, open_instance
+from taxonomy_resources.sqlite_event_log import (
+    ReusedEngineSqliteEventLogStorage,
+    open_instance,
+    run_database_template,
+)
+
+
+def database_contents(path: Path) -> tuple[list[str], str]:
+    """Schema and rows (as SQL) and journal mode of a SQLite database file."""
+    connection = sqlite3.connect(path)
+    try:
+        return list(connection.iterdump()), connection.execute("PRAGMA journal_mode").fetchone()[0]
+    finally:
+        connection.close()
 
 
 @asset
@@ -84,3 +98,27 @@ def test_dynamic_partitions_are_read_and_written_like_dagsters(home: Path) -> No
         assert not instance.event_log_storage.has_table("no_such_table")
     with DagsterInstance.from_config(str(home)) as plain:
         assert plain.get_dynamic_partitions("runs") == ["base"]
+
+
+def test_a_new_run_database_is_the_one_dagster_creates(tmp_path: Path) -> None:
+    ours = ReusedEngineSqliteEventLogStorage(str(tmp_path / "ours"))
+    dagsters = SqliteEventLogStorage(str(tmp_path / "dagsters"))
+    for storage in (ours, dagsters):
+        assert storage.get_logs_for_run("new-run") == []
+        storage.dispose()
+    made = database_contents(tmp_path / "ours" / "new-run.db")
+    assert made == database_contents(tmp_path / "dagsters" / "new-run.db")
+    assert made[1] == "wal" and any("alembic_version" in line for line in made[0])
+    assert not list((tmp_path / "ours").glob(".template-*"))  # nothing staged is left behind
+    # copied from one template built once per process, not stamped by reading the migrations each time
+    hits = run_database_template.cache_info().hits
+    assert ReusedEngineSqliteEventLogStorage(str(tmp_path / "ours")).get_logs_for_run("next-run") == []
+    assert run_database_template.cache_info().hits == hits + 1
+
+
+def test_an_existing_run_database_is_never_replaced(home: Path) -> None:
+    with DagsterInstance.from_config(str(home)) as plain:
+        run = materialize([small_number], instance=plain)
+        stored = len(plain.all_logs(run.run_id))
+    with open_instance(home) as instance:
+        assert len(instance.all_logs(run.run_id)) == stored > 10

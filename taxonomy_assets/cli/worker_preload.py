@@ -3,7 +3,8 @@ folder and policy, so each worker the server forks starts with it instead of loa
 
 - the definitions (Dagster, the assets, their libraries);
 - the storage classes the workers open the instance with: Dagster's defaults for a home (SQLite run,
-  event, schedule storages; local compute logs), which their module names say without opening any;
+  event, schedule storages; local compute logs), which their module names say without opening any,
+  and the template every new run's event database is copied from;
 - the modules a first run would import on the way: the runner, pandas and pyarrow's pandas bridge
   (which pyarrow and DuckDB import the first time they exchange Arrow data), the confusables data
   behind institution keys.
@@ -31,7 +32,7 @@ from dagster._core.instance.ref import InstanceRef  # noqa: E402
 
 import taxonomy_assets.cli.pipeline_runner  # noqa: E402
 import taxonomy_assets.definitions  # noqa: E402, F401
-import taxonomy_resources.sqlite_event_log  # noqa: E402, F401
+from taxonomy_resources.sqlite_event_log import run_database_template  # noqa: E402
 
 
 def _import_default_storages() -> None:
@@ -46,6 +47,7 @@ def _import_default_storages() -> None:
 
 
 _import_default_storages()
+run_database_template()
 gc.freeze()
 if collecting:
     gc.enable()

@@ -28,6 +28,12 @@ SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # pinned snapshot) is the same policy: parsed and validated once per process.
 _LOADED_FILES: dict[str, Policy] = {}
 _LOADED_FILES_LIMIT = 8
+# Parsed YAML by the file's bytes. Every policy a process loads (the default and each overlay, which the
+# asset code versions hash at import; the run's own; the verifier's) includes the same lexicon files,
+# and parsing them is most of a load. Parsed data is only read, never changed: includes and overlays
+# are resolved into new containers, and validation builds models from it.
+_PARSED: dict[bytes, Any] = {}
+_PARSED_LIMIT = 256
 
 
 def _one_line(text: str) -> str:
@@ -54,12 +60,18 @@ def _parse_yaml(path: Path, data: bytes) -> Any:
         raise PolicyError(
             f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from None
+    if data in _PARSED:
+        return _PARSED[data]
     try:
-        return yaml.load(text, Loader=SAFE_LOADER)
+        parsed = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:
         raise PolicyError(f"{path}: not valid YAML: {_one_line(str(exc))}") from None
     except RecursionError:
         raise PolicyError(f"{path}: nested too deeply to be a policy") from None
+    if len(_PARSED) >= _PARSED_LIMIT:
+        _PARSED.pop(next(iter(_PARSED)))
+    _PARSED[data] = parsed
+    return parsed
 
 
 def _read_yaml(path: Path) -> Any:
