@@ -196,8 +196,8 @@ def pipeline_run(
         from taxonomy_assets.cli.worker_pool import WorkerPool
 
         # the workers take this process's environment, DAGSTER_HOME included, when the pool starts;
-        # they import the definitions (offering the executors these runs can choose) while this
-        # process checks the request and registers the run
+        # they import the definitions (offering, of the ecosystem's executors, only the one these runs
+        # use) while this process checks the request and registers the run
         ensure_dagster_home()
 
         folder_config = {"output_root": root, "run_id": run_id}
@@ -205,7 +205,7 @@ def pipeline_run(
             min(max_parallel, len(levels) or len(LEVELS)),
             policy_config,
             folder_config,
-            executors=CLI_EXECUTORS,
+            executors=(_executor_name(executor),),
             runs_s0=resume_phase == PHASES[0],
         )
         click.get_current_context().call_on_close(pool.close)
@@ -322,9 +322,14 @@ def _submission_errors(submit_url: str | None) -> tuple[type[BaseException], ...
     return (ValueError, RequestException, DagsterGraphQLClientError)
 
 
+def _executor_name(executor: str | None) -> str:
+    """--executor, else $TAXONOMY_EXECUTOR, else in_process."""
+    return executor or os.environ.get("TAXONOMY_EXECUTOR") or "in_process"
+
+
 def _execution_config(executor: str | None, broker: str | None) -> dict[str, Any]:
     """The `execution.config` section of a run for the chosen executor (see taxonomy_assets.executors)."""
-    name = executor or os.environ.get("TAXONOMY_EXECUTOR") or "in_process"
+    name = _executor_name(executor)
     if name not in CLI_EXECUTORS:
         raise UsageProblem(f"unknown executor {name!r}; choose one of {', '.join(CLI_EXECUTORS)}")
     if name != "celery":

@@ -23,12 +23,14 @@ from taxonomy_assets.step_errors import first_line
 from taxonomy_resources.sqlite_event_log import open_home_instance
 
 POLL_SECONDS = 0.5
+RUN_ENDS = {DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE, DagsterEventType.RUN_CANCELED}
 FOLLOWED = {
     DagsterEventType.STEP_START,
     DagsterEventType.STEP_SUCCESS,
     DagsterEventType.STEP_FAILURE,
     DagsterEventType.STEP_SKIPPED,
     DagsterEventType.ASSET_MATERIALIZATION,
+    *RUN_ENDS,
 }
 LEVEL_TAG = f"{PARTITION_TAG}/{LEVEL_DIMENSION}"
 
@@ -37,6 +39,7 @@ LEVEL_TAG = f"{PARTITION_TAG}/{LEVEL_DIMENSION}"
 class _RunState:
     label: str
     cursor: str | None = None
+    ended: bool = False  # its end event was read, and every event before it
     started: dict[str, float] = field(default_factory=dict)
     rows: dict[str, int | None] = field(default_factory=dict)
 
@@ -124,13 +127,21 @@ class PipelineProgress:
             self._poll(instance)
 
     def _poll(self, instance: DagsterInstance) -> None:
+        """Read the new events of every run not known to have ended. The CLI polls while the workers
+        run, on the same two cores: only ids are listed, a run is fetched once (for its level tag), and
+        an ended run's event log is not read again."""
         created_after = datetime.fromtimestamp(self.since - 1, UTC)
-        runs = instance.get_runs(
+        run_ids = instance.get_run_ids(
             filters=RunsFilter(tags={RUN_FOLDER_TAG: self.run_folder}, created_after=created_after)
         )
-        for run in sorted(runs, key=lambda run: run.run_id):
-            state = self._runs.setdefault(run.run_id, _RunState(run.tags.get(LEVEL_TAG, "all")))
-            self._read(instance, run.run_id, state)
+        for run_id in sorted(run_ids):
+            state = self._runs.get(run_id)
+            if state is None:
+                run = instance.get_run_by_id(run_id)
+                label = run.tags.get(LEVEL_TAG, "all") if run is not None else "all"
+                state = self._runs[run_id] = _RunState(label)
+            if not state.ended:
+                self._read(instance, run_id, state)
 
     def _read(self, instance: DagsterInstance, run_id: str, state: _RunState) -> None:
         while True:
@@ -145,6 +156,8 @@ class PipelineProgress:
 
     def _event(self, state: _RunState, entry: object) -> None:
         event = getattr(entry, "dagster_event", None)
+        if event is not None and event.event_type in RUN_ENDS:
+            state.ended = True
         if event is None or not event.step_key:
             return
         step, when = event.step_key, float(getattr(entry, "timestamp", time.time()))

@@ -12,12 +12,14 @@ import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-
-from openpyxl import Workbook, load_workbook
+from typing import TYPE_CHECKING
 
 from taxonomy_assets.policy.models import RawExtractionPolicy
 from taxonomy_assets.sources.blocks import DocumentError, RawBlock, RowRejection, clean_text
 from taxonomy_assets.sources.metadata import RECORD_FIELDS, SIDECAR_SUFFIX, DocumentMeta
+
+if TYPE_CHECKING:
+    from openpyxl import Workbook
 
 TEXT_COLUMNS = ("unit", "text", "name")
 DELIMITERS = (",", "\t", ";", "|")
@@ -155,7 +157,11 @@ def read_csv(
         raise DocumentError("empty_document", f"{where}: no header row")
 
 
-def _open_workbook(data: bytes, where: str) -> Workbook:
+def _open_workbook(data: bytes, where: str) -> "Workbook":
+    # imported on the first workbook: openpyxl is a fifth of a second of every worker's start-up, and
+    # most corpora hold no XLSX
+    from openpyxl import load_workbook
+
     try:
         return load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl surfaces zip, zlib, XML and KeyError failures of broken files
