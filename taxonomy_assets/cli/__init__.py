@@ -16,7 +16,6 @@ from taxonomy_assets.cli import settings
 from taxonomy_assets.cli.settings import UsageProblem, policy_options
 from taxonomy_assets.constants import PHASES
 from taxonomy_assets.levels import LEVELS
-from taxonomy_assets.policy import policy_hash
 from taxonomy_assets.project_paths import PROJECT_ROOT, SAMPLE_SOURCES_DIR
 
 EXIT_FAILED = 1
@@ -212,6 +211,7 @@ def pipeline_run(
     from taxonomy_assets.cli.pipeline_runner import PipelineRequest, assets_for_phase, run_pipeline
     from taxonomy_assets.cli.progress import PipelineProgress
     from taxonomy_assets.cli.run_outcome import RunOutcome
+    from taxonomy_assets.policy import policy_hash
     from taxonomy_resources.policy_resource import pin_conflict
     from taxonomy_resources.run_folder import RunFolderResource
 
@@ -359,6 +359,7 @@ def config_validate(environment: str | None, policies_dir: Path | None, override
     the effective version and hash, and the Dagster instance (storage, run coordinator, launcher) that
     `pipeline run` would use."""
     from taxonomy_assets.cli.instance_home import describe_instance
+    from taxonomy_assets.policy import policy_hash
 
     policy = settings.policy(environment, policies_dir, overrides)
     click.echo(f"policy_version {policy.policy_version}")

@@ -7,12 +7,14 @@ says --repin-policies (see taxonomy_resources.policy_resource.pin_conflict).
 
 import os
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from taxonomy_assets.policy import Policy, PolicyError, load_policy, parse_overrides
 from taxonomy_assets.project_paths import POLICIES_DIR
+
+if TYPE_CHECKING:
+    from taxonomy_assets.policy import Policy
 
 EXIT_USAGE = 2
 ENVIRONMENT_VARIABLE = "TAXONOMY_ENVIRONMENT"
@@ -55,8 +57,13 @@ def effective_environment(value: str | None) -> str:
     return requested_environment(value) or DEFAULT_ENVIRONMENT
 
 
-def policy(environment: str | None, policies: Path | None = None, overrides: tuple[str, ...] = ()) -> Policy:
+def policy(
+    environment: str | None, policies: Path | None = None, overrides: tuple[str, ...] = ()
+) -> "Policy":
     """The effective policy for these settings; any problem is one usage line (exit 2)."""
+    # imported here, not with the command line: `pipeline run` starts its workers before it needs one
+    from taxonomy_assets.policy import PolicyError, load_policy, parse_overrides
+
     try:
         return load_policy(
             policies_dir(policies), effective_environment(environment), parse_overrides(overrides)
