@@ -3,6 +3,7 @@
 import functools
 import hashlib
 import json
+from json.encoder import encode_basestring
 from typing import Literal, get_args, get_origin
 
 import pydantic_core
@@ -17,16 +18,19 @@ class Contract(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-# One encoder each, built once: json.dumps with any non-default option builds a new encoder per call,
-# which costs more than encoding a short row.
-_PARTS_ENCODER = json.JSONEncoder(ensure_ascii=False)
+# Built once: json.dumps with any non-default option builds a new encoder per call, which costs more
+# than encoding a short row.
 _CANONICAL_ENCODER = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def stable_id(*parts: str, length: int = 16) -> str:
-    """A short, stable hash of its parts; parts are joined unambiguously so ('a','bc') != ('ab','c')."""
-    digest = hashlib.sha256(_PARTS_ENCODER.encode(list(parts)).encode("utf-8")).hexdigest()
-    return digest[:length]
+    """A short, stable hash of its parts; parts are joined unambiguously so ('a','bc') != ('ab','c').
+
+    The parts are hashed as `json.dumps(list(parts), ensure_ascii=False)` spells them, built from the
+    string encoder that json uses for them: every S0 record gets an id, and a JSONEncoder call sets up a
+    new C encoder each time (40% of the id's cost)."""
+    spelled = "[" + ", ".join(map(encode_basestring, parts)) + "]"
+    return hashlib.sha256(spelled.encode("utf-8")).hexdigest()[:length]
 
 
 class SourceRecord(Contract):
