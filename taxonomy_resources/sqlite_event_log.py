@@ -10,9 +10,10 @@ pooled connection, for the life of the process. Every use is still its own trans
 processes reading and writing the same files see exactly what they saw before; the schema, the files
 and the queries are Dagster's. A database that already carries its schema stamp is not checked
 against the migration scripts again. A new run's database starts as a copy of a template that
-Dagster's own initialization built once per process: creating and stamping each one reads Dagster's
-migration scripts twice, a tenth of a second of every run (`run_database_template`, kept on disk by
-Dagster and SQLite version). Its connections commit with `synchronous=NORMAL` (`_synchronous_normal`).
+Dagster's own initialization built (once per Dagster and SQLite version, kept in the package-data
+cache): creating and stamping each one reads Dagster's migration scripts twice, a tenth of a second of
+every run (`run_database_template`). Its connections commit with `synchronous=NORMAL`
+(`_synchronous_normal`).
 
 `open_instance(home)` opens the instance of a home whose dagster.yaml leaves storage to Dagster's
 defaults with this event log in place of Dagster's (same `base_dir`, `history/runs`); a home configured

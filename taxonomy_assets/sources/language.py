@@ -4,10 +4,10 @@ The model is loaded once per process from the installed package; nothing is down
 Its probabilities are temperature-scaled by text length, so short unit names come back unsure, which
 is what the policy's confidence and length thresholds build on.
 
-The package ships the model as an LZMA-compressed npz, and decompressing it is most of loading it (about
-0.45 s in every process that detects a language, the CLI's fork server first). The decompressed npz is
-kept in the package-data cache under py3langid's version, so later processes read the same arrays in a
-few hundredths of a second.
+The package ships the model as an LZMA-compressed npz, and decompressing it is most of loading it (0.45-
+0.65 s in every process that detects a language, the CLI's fork server first). The decompressed npz is
+kept in the package-data cache under py3langid's version, so later processes read the same arrays back
+in about 0.25 s.
 """
 
 import io
