@@ -79,3 +79,18 @@ def test_other_exceptions_propagate(tmp_path: Path) -> None:
 
 def test_exit_status_of_sys_exit_arguments() -> None:
     assert [exit_status(None), exit_status(0), exit_status(2)] == [0, 0, 2]
+
+
+def test_the_fork_server_ends_without_teardown_and_is_preloaded_first() -> None:
+    from taxonomy_assets.cli.worker_pool import PRELOADED
+
+    assert PRELOADED[0] == "taxonomy_assets.cli.fork_server_exit"
+    script = (
+        "import taxonomy_assets.cli.fork_server_exit, atexit, sys\n"
+        "atexit.register(lambda: sys.stdout.write(' handler ran'))\n"
+        "sys.stdout.write('buffered')\n"
+        "raise SystemExit(3)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    # the other handlers ran first, the output was flushed, and the process ended at once with status 0
+    assert (done.returncode, done.stdout) == (0, "buffered handler ran")

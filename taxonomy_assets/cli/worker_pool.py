@@ -13,7 +13,7 @@ every worker takes the CLI's own (as a spawned process would) before it does any
 
 A worker ends without tearing its interpreter down: its results are already with the CLI when the pool
 shuts down, and dismantling the modules of a Dagster process takes about a second that nobody waits
-for usefully.
+for usefully. The fork server, which lives until the CLI exits, ends the same way (`fork_server_exit`).
 """
 
 import atexit
@@ -38,7 +38,7 @@ def _exit_without_teardown() -> None:
     os._exit(0)
 
 
-PRELOADED = ["taxonomy_assets.cli.worker_preload"]
+PRELOADED = ["taxonomy_assets.cli.fork_server_exit", "taxonomy_assets.cli.worker_preload"]
 LANGUAGE_PRELOAD = "taxonomy_assets.cli.language_preload"
 
 
