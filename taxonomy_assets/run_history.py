@@ -98,10 +98,10 @@ def _latest_in_folder(instance: DagsterInstance, asset: str, partition: str, fol
         cursor = result.cursor
 
 
-def _checks(instance: DagsterInstance, run_id: str, asset: str, partition: str) -> list[CheckOutcome]:
+def _checks(evaluations: list[Any], asset: str, partition: str) -> list[CheckOutcome]:
+    """The outcomes of one asset partition's checks among a run's check evaluations."""
     outcomes = []
-    for entry in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
-        evaluation = entry.dagster_event.event_specific_data if entry.dagster_event else None
+    for evaluation in evaluations:
         if evaluation is None or evaluation.asset_key != AssetKey(asset):
             continue
         if evaluation.partition not in (None, partition):
@@ -117,18 +117,39 @@ def _checks(instance: DagsterInstance, run_id: str, asset: str, partition: str) 
     return sorted(outcomes, key=lambda outcome: outcome.name)
 
 
+class _RunEvents:
+    """Step stats and check evaluations of the runs the manifest cites, read once per run: the five
+    assets of a level come from one run, and reading its event log per asset was most of the manifest."""
+
+    def __init__(self, instance: DagsterInstance) -> None:
+        self.instance = instance
+        self._stats: dict[str, dict[str, Any]] = {}
+        self._evaluations: dict[str, list[Any]] = {}
+
+    def step(self, run_id: str, step_key: str) -> Any:
+        if run_id not in self._stats:
+            self._stats[run_id] = {stat.step_key: stat for stat in self.instance.get_run_step_stats(run_id)}
+        return self._stats[run_id].get(step_key)
+
+    def evaluations(self, run_id: str) -> list[Any]:
+        if run_id not in self._evaluations:
+            entries = self.instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION)
+            self._evaluations[run_id] = [
+                entry.dagster_event.event_specific_data for entry in entries if entry.dagster_event
+            ]
+        return self._evaluations[run_id]
+
+
 def latest_materializations(instance: DagsterInstance, run: str, folder: str) -> list[Materialization]:
     """The latest materialization of every asset partition of run folder `run` (at `folder`)."""
     found = []
+    runs = _RunEvents(instance)
     for asset, level in asset_partitions():
         partition = _partition_key(run, level)
         record = _latest_in_folder(instance, asset, partition, folder)
         if record is None:
             continue
-        stats = {
-            stat.step_key: stat for stat in instance.get_run_step_stats(record.run_id, step_keys=[asset])
-        }
-        step = stats.get(asset)
+        step = runs.step(record.run_id, asset)
         found.append(
             Materialization(
                 asset=asset,
@@ -138,7 +159,7 @@ def latest_materializations(instance: DagsterInstance, run: str, folder: str) ->
                 step_started_at=step.start_time if step else None,
                 step_finished_at=step.end_time if step else None,
                 metadata=plain_metadata(dict(record.asset_materialization.metadata)),
-                checks=_checks(instance, record.run_id, asset, partition),
+                checks=_checks(runs.evaluations(record.run_id), asset, partition),
             )
         )
     return found
