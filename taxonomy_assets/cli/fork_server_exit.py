@@ -10,16 +10,7 @@ last: it flushes and ends the process. The workers the server forks never run ex
 """
 
 import atexit
-import contextlib
-import os
-import sys
 
+from taxonomy_assets.cli.process_exit import end_process
 
-def _end_now() -> None:
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):
-            stream.flush()
-    os._exit(0)
-
-
-atexit.register(_end_now)
+atexit.register(end_process, 0)

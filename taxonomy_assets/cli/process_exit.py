@@ -5,7 +5,7 @@ exit then spends most of a second dismantling those modules and collecting their
 last line was printed and every file written. The command line runs its command, then does what an
 exit must (waits for the threads an ordinary exit would wait for, runs the exit handlers, flushes
 stdout and stderr) and ends the process with the command's status. The CLI's workers end the same way
-(`worker_pool`).
+(`worker_pool`), and so does their fork server (`fork_server_exit`).
 """
 
 import atexit
@@ -15,6 +15,14 @@ import sys
 import threading
 from collections.abc import Callable
 from typing import NoReturn
+
+
+def end_process(status: int = 0) -> NoReturn:
+    """Flush stdout and stderr and end the process with `status`, without tearing the interpreter down."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed, or a reader that went away
+            stream.flush()
+    os._exit(status)
 
 
 def exit_status(code: object) -> int:
@@ -49,7 +57,4 @@ def run_then_exit(command: Callable[[], object]) -> NoReturn:
         sys.exit(code)
     status = exit_status(code)
     atexit._run_exitfuncs()  # what Python runs at exit: multiprocessing's finalizers, logging's flush
-    for stream in (sys.stdout, sys.stderr):
-        with contextlib.suppress(OSError, ValueError):  # closed, or a reader that went away
-            stream.flush()
-    os._exit(status)
+    end_process(status)

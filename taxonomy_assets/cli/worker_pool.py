@@ -21,21 +21,15 @@ import gc
 import multiprocessing
 import multiprocessing.forkserver
 import os
-import sys
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Any, TypeVar
 
+from taxonomy_assets.cli.process_exit import end_process
 from taxonomy_assets.constants import OFFERED_EXECUTORS_VARIABLE
 
 ResultT = TypeVar("ResultT")
-
-
-def _exit_without_teardown() -> None:
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
 
 
 PRELOADED = ["taxonomy_assets.cli.fork_server_exit", "taxonomy_assets.cli.worker_preload"]
@@ -48,7 +42,7 @@ def _worker_started(environment: Mapping[str, str], working_folder: str) -> None
     os.environ.clear()
     os.environ.update(environment)
     os.chdir(working_folder)
-    atexit.register(_exit_without_teardown)
+    atexit.register(end_process, 0)
 
 
 def warm_up(policy_config: Mapping[str, Any], run_folder_config: Mapping[str, Any] | None = None) -> None:
