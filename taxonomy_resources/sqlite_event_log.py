@@ -45,7 +45,7 @@ from sqlalchemy import event, text
 from sqlalchemy import exc as sqlalchemy_errors
 from sqlalchemy.engine import Connection, Engine
 
-from taxonomy_assets.rules.package_data_cache import cached_by_package_version
+from taxonomy_resources.package_data_cache import cached_by_package_version
 
 # Engines kept at most: one per run database a process touches (a webserver reads many runs).
 ENGINES_KEPT = 64

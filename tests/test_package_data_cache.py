@@ -5,8 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from taxonomy_assets.rules import package_data_cache, reference_lists
-from taxonomy_assets.rules.package_data_cache import cached_by_package_version
+from taxonomy_assets.rules import reference_lists
+from taxonomy_resources import package_data_cache
+from taxonomy_resources.package_data_cache import cached_by_package_version
 
 
 @pytest.fixture(autouse=True)

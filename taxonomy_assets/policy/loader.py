@@ -54,14 +54,14 @@ def _read_bytes(path: Path) -> bytes:
 
 
 def _parse_yaml(path: Path, data: bytes) -> Any:
+    if data in _PARSED:  # only files that parsed are kept
+        return _PARSED[data]
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise PolicyError(
             f"{path}: not UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8"
         ) from None
-    if data in _PARSED:
-        return _PARSED[data]
     try:
         parsed = yaml.load(text, Loader=SAFE_LOADER)
     except yaml.YAMLError as exc:

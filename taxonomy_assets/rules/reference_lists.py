@@ -11,7 +11,7 @@ import pkgutil
 from dataclasses import dataclass
 from functools import lru_cache
 
-from taxonomy_assets.rules.package_data_cache import cached_by_package_version
+from taxonomy_resources.package_data_cache import cached_by_package_version
 
 _NAME_ATTRIBUTES = (
     "first_names",

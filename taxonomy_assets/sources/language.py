@@ -19,7 +19,7 @@ from functools import cache
 import numpy as np
 from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
 
-from taxonomy_assets.rules.package_data_cache import cached_by_package_version
+from taxonomy_resources.package_data_cache import cached_by_package_version
 
 UNDETERMINED = "und"
 

