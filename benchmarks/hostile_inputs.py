@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/hostile_inputs.py [--only NAME ...] [--keep DIR]
 Generates a corpus of hostile documents and folder entries into a temporary sources root, one level
-folder per case, and runs S0 (`extract_source_records`, reader process included) on each case in its
+folder per case, and runs S0 (`extract_source_lines`, reader process included) on each case in its
 own subprocess, so the peak RSS it reports (of the step process and of its reader children) belongs to
 that case alone. Outcome is what S0 made of the case: records kept and quarantine reasons.
 """
@@ -259,7 +259,7 @@ def run_worker(root: Path) -> dict[str, object]:
     """S0 on one case's level folder; counts, time and memory as JSON."""
     from taxonomy_assets.policy import load_policy
     from taxonomy_assets.project_paths import POLICIES_DIR
-    from taxonomy_assets.s0_source_records import S0Counters, extract_source_records
+    from taxonomy_assets.s0_source_records import S0Counters, extract_source_lines
     from taxonomy_assets.sources.language import detect_language
 
     policy = load_policy(POLICIES_DIR, "production").raw_extraction
@@ -271,7 +271,7 @@ def run_worker(root: Path) -> dict[str, object]:
     started = time.perf_counter()
     records = sum(
         1
-        for _ in extract_source_records(
+        for _ in extract_source_lines(
             root / LEVEL, LEVEL, policy, lambda entry: reasons.update([entry.reason]), counters, root
         )
     )

@@ -1,4 +1,4 @@
-"""S0 throughput and memory: synthetic corpora of growing size through `extract_source_records`.
+"""S0 throughput and memory: synthetic corpora of growing size through `extract_source_lines`.
 
 Usage: python benchmarks/s0_throughput.py [--sizes 2000 20000 100000] [--per-document 50]
        python benchmarks/s0_throughput.py --corpus data/sample [--repeat 5]
@@ -27,10 +27,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from openpyxl import Workbook  # noqa: E402
 
-from taxonomy_assets.contracts import to_json_line  # noqa: E402
 from taxonomy_assets.policy import load_policy  # noqa: E402
 from taxonomy_assets.project_paths import POLICIES_DIR  # noqa: E402
-from taxonomy_assets.s0_source_records import S0Counters, extract_source_records  # noqa: E402
+from taxonomy_assets.s0_source_records import S0Counters, extract_source_lines  # noqa: E402
 from taxonomy_assets.sources.language import detect_language  # noqa: E402
 
 LEVEL = "L1"
@@ -137,13 +136,13 @@ def run_worker(root: Path) -> dict[str, float]:
     shards.mkdir()
     started = time.perf_counter()
     handle = None
-    records = extract_source_records(root / LEVEL, LEVEL, policy, lambda entry: None, counters)
-    for number, record in enumerate(records):
+    lines = extract_source_lines(root / LEVEL, LEVEL, policy, lambda entry: None, counters)
+    for number, line in enumerate(lines):
         if number % policy.shard_size == 0:
             if handle is not None:
                 handle.close()
             handle = (shards / f"shard-{number // policy.shard_size:05d}.jsonl").open("w", encoding="utf-8")
-        handle.write(to_json_line(record))
+        handle.write(line)
     if handle is not None:
         handle.close()
     seconds = time.perf_counter() - started
@@ -170,7 +169,7 @@ def time_corpus(corpus: Path, repeat: int) -> None:
             counters = S0Counters()
             started = time.perf_counter()
             records = sum(
-                1 for _ in extract_source_records(level_dir, level_dir.name, policy, lambda e: None, counters)
+                1 for _ in extract_source_lines(level_dir, level_dir.name, policy, lambda e: None, counters)
             )
             times.append(time.perf_counter() - started)
         times.sort()

@@ -9,7 +9,8 @@ counters add up from the walk to the records:
     quarantined    = documents_failed + sum(dropped_by_reason)
 Documents are read one at a time, in the walk's order, by a reader process under the per-document
 budget (time, memory, decompressed bytes, blocks), so memory is bounded by one document and the IO
-manager's shard, and no document can stall or crash the level.
+manager's shard, and no document can stall or crash the level. The reader answers with the records'
+JSONL lines (`sources.record_lines`), which the IO manager writes as they are.
 """
 
 import collections
@@ -25,7 +26,7 @@ from taxonomy_assets.contracts import QuarantineEntry, SourceRecord
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_RUN_PARTITIONS, level_and_run
 from taxonomy_assets.policy.models import RawExtractionPolicy
-from taxonomy_assets.sources.judging import DocumentFailure, DocumentJob, DocumentJudge, KeptBlock, Verdicts
+from taxonomy_assets.sources.judging import DocumentFailure, DocumentJob, DocumentJudge, Verdicts
 from taxonomy_assets.sources.language import detect_language
 from taxonomy_assets.sources.reader_process import BudgetExceeded, ReaderProcess, WorkerCrashed
 from taxonomy_assets.sources.walk import SourceEntry, walk_level
@@ -85,7 +86,7 @@ def _verdicts(
     return outcome
 
 
-def extract_source_records(
+def extract_source_lines(
     level_dir: Path,
     level: Level,
     policy: RawExtractionPolicy,
@@ -93,8 +94,9 @@ def extract_source_records(
     counters: S0Counters,
     sources_root: Path | None = None,
     limit: int | None = None,
-) -> Iterator[SourceRecord]:
-    """Stream the kept blocks of every document as SourceRecords; report everything dropped to `reject`.
+) -> Iterator[str]:
+    """Stream the kept blocks of every document as SourceRecord JSONL lines (`to_json_line`'s bytes);
+    report everything dropped to `reject`.
 
     With `limit` (audit mode) only the first `limit` documents in walk order are read; the rest are
     counted under `entries_ignored_by_reason["beyond_audit_limit"]`, so the accounting still adds up.
@@ -138,40 +140,22 @@ def extract_source_records(
                 )
                 continue
             counters.documents_read += 1
-            for verdict in verdicts:
-                counters.blocks_total += 1
-                if isinstance(verdict, KeptBlock):
-                    counters.blocks_kept += 1
-                    counters.kept_by_language[verdict.language] += 1
-                    yield _record(verdict, level, name)
-                    continue
-                counters.dropped_by_reason[verdict.reason] += 1
+            counters.blocks_total += len(verdicts.lines) + len(verdicts.dropped)
+            counters.blocks_kept += len(verdicts.lines)
+            counters.kept_by_language.update(verdicts.languages)
+            yield from verdicts.lines
+            for dropped in verdicts.dropped:
+                counters.dropped_by_reason[dropped.reason] += 1
                 reject(
                     QuarantineEntry(
                         stage=STAGE,
                         level=level,
-                        reason=verdict.reason,
-                        detail=verdict.detail,
+                        reason=dropped.reason,
+                        detail=dropped.detail,
                         source_file=name,
-                        payload=verdict.payload,
+                        payload=dropped.payload,
                     )
                 )
-
-
-def _record(kept: KeptBlock, level: Level, source_file: str) -> SourceRecord:
-    item = kept.block
-    return SourceRecord(
-        record_id=SourceRecord.make_id(item.institution, item.url, item.section, item.text),
-        level=level,
-        text=item.text,
-        institution=item.institution,
-        url=item.url,
-        section=item.section,
-        parent_hint=item.parent_hint,
-        fetched_at=item.fetched_at,
-        language=kept.language,
-        source_file=source_file,
-    )
 
 
 @asset(
@@ -202,7 +186,7 @@ def s0_source_records(
     pinned = policy.pinned(context.run.run_id, run)
     counters = S0Counters()
     quarantine = QuarantineLog(folder.quarantine_path(STAGE, level))
-    records = extract_source_records(
+    lines = extract_source_lines(
         level_dir,
         level,
         pinned.policy.raw_extraction,
@@ -221,8 +205,9 @@ def s0_source_records(
         }
 
     stream = RowStream(
-        rows=records,
+        rows=lines,
         model=SourceRecord,
+        encoded=True,
         shard_size=pinned.policy.raw_extraction.shard_size,
         on_complete=finish,
         on_failure=quarantine.discard,

@@ -128,8 +128,9 @@ class JsonlShardsIOManager(ConfigurableIOManager):
         attempt = slot.begin(context.run_id)
         try:
             writer = _ShardWriter(attempt.path, obj.shard_size)
-            for row in obj.rows:
-                writer.write(to_json_line(row))
+            lines = obj.rows if obj.encoded else map(to_json_line, obj.rows)
+            for line in lines:
+                writer.write(line)
             writer.close_shard()
             extra = obj.complete()
             index = {

@@ -115,6 +115,8 @@ class ParquetIOManager(ConfigurableIOManager):
         model = obj.model if isinstance(obj, RowStream) else type(obj[0]) if obj else None
         if model is None:
             raise ValueError(f"{asset_name}[{level}]: an empty list carries no contract; return a RowStream")
+        if isinstance(obj, RowStream) and obj.encoded:
+            raise ValueError(f"{asset_name}[{level}]: Parquet takes rows, not JSONL lines; return rows")
         started = time.perf_counter()
         attempt = slot.begin(context.run_id)
         try:

@@ -16,11 +16,14 @@ RowT = TypeVar("RowT", bound=BaseModel)
 @dataclass
 class RowStream(Generic[RowT]):
     """`rows`: instances of `model`, or (on hot paths) `contract_rows.row_type(model)` tuples, which the
-    IO manager checks against `model` a batch at a time."""
+    IO manager checks against `model` a batch at a time, or, with `encoded`, the rows' JSONL lines as
+    `contracts.to_json_line` spells them, which a JSONL IO manager writes as they are (S0's reader
+    process makes its records' lines itself)."""
 
-    rows: Iterable[RowT] | Iterable[tuple]
+    rows: Iterable[RowT] | Iterable[tuple] | Iterable[str]
     model: type[RowT]
     shard_size: int = 1000
+    encoded: bool = False
     on_complete: Callable[[], Mapping[str, Any]] | None = None
     on_failure: Callable[[], None] | None = None
     metadata: dict[str, Any] = field(default_factory=dict)

@@ -4,6 +4,7 @@ import hashlib
 import json
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -15,8 +16,11 @@ from taxonomy_assets.contracts import (
     SourceRecord,
     canonical_json,
     stable_id,
+    text_row_lines,
     to_json_line,
 )
+from taxonomy_assets.sources.blocks import RawBlock
+from taxonomy_assets.sources.record_lines import SourceRecordLines
 
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
 
@@ -33,6 +37,37 @@ def test_a_source_record_line_is_its_canonical_json(values: list[str]) -> None:
     record = SourceRecord(level="L2", source_file=values[9], **dict(zip(names, values, strict=False)))
     assert to_json_line(record) == canonical_line(record)
     assert json.loads(to_json_line(record)) == record.model_dump(mode="json")
+
+
+@given(st.lists(TEXT, min_size=8, max_size=8), st.sampled_from(["L0", "L1", "L2", "L3"]))
+def test_the_reader_makes_the_line_of_the_record_it_keeps(values: list[str], level: str) -> None:
+    """S0's reader process writes records without a model: the line and the id are the model's."""
+    text, institution, url, section, parent, fetched, language, source_file = values
+    block = RawBlock(text, institution, url, section, parent, fetched, "declared", "where:1")
+    record = SourceRecord(
+        record_id=SourceRecord.make_id(institution, url, section, text),
+        level=level,  # type: ignore[arg-type]
+        text=text,
+        institution=institution,
+        url=url,
+        section=section,
+        parent_hint=parent,
+        fetched_at=fetched,
+        language=language,
+        source_file=source_file,
+    )
+    assert SourceRecordLines(level, source_file).line(block, language) == to_json_line(record)  # type: ignore[arg-type]
+
+
+def test_record_lines_refuse_what_the_contract_refuses() -> None:
+    with pytest.raises(ValueError, match="unknown level"):
+        SourceRecordLines("L4", "doc.jsonl")  # type: ignore[arg-type]
+    with pytest.raises(TypeError):
+        SourceRecordLines("L1", "doc.jsonl").line(RawBlock(3, "U", "u"), "en")  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="do not hold text"):
+        text_row_lines(Candidate)
+    with pytest.raises(KeyError):
+        text_row_lines(SourceRecord).line({"text": '"x"'})
 
 
 @given(TEXT, TEXT, st.floats(allow_nan=False, allow_infinity=False), st.lists(TEXT, max_size=3))

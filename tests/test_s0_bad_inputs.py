@@ -15,13 +15,14 @@ from taxonomy_assets.definitions import build_resources
 from taxonomy_assets.levels import LEVELS
 from taxonomy_assets.policy import load_policy
 from taxonomy_assets.project_paths import POLICIES_DIR
-from taxonomy_assets.s0_source_records import S0Counters, extract_source_records, s0_source_records
+from taxonomy_assets.s0_source_records import S0Counters, extract_source_lines, s0_source_records
 from taxonomy_resources.labeling import LabelingResource
 from taxonomy_resources.policy_resource import PolicyResource
 from taxonomy_resources.run_folder import RunFolderResource
 from taxonomy_resources.sources import SourcesResource
 from tests.conftest import SAMPLE_SOURCES
 from tests.partitioned import materialize_level
+from tests.test_s0_hostile_inputs import parsed_records
 from tests.test_s0_readers import LONG_SWEDISH, MESSY_PAGE, encrypted_workbook_bytes, workbook_bytes
 
 FIFTY_MB = 50 * 1024 * 1024
@@ -227,8 +228,8 @@ def test_every_bad_block_is_quarantined_with_its_reason(materialized: Materializ
 @pytest.mark.parametrize("level", LEVELS)
 def test_good_records_all_reach_the_shards(materialized: Materialized, level: str) -> None:
     policy = load_policy(POLICIES_DIR, "testing").raw_extraction
-    expected = list(
-        extract_source_records(SAMPLE_SOURCES / level, level, policy, lambda entry: None, S0Counters())
+    expected = parsed_records(
+        extract_source_lines(SAMPLE_SOURCES / level, level, policy, lambda entry: None, S0Counters())
     )
     records = shard_records(materialized.folder, level)
     ids = {record["record_id"] for record in records}

@@ -15,11 +15,11 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from taxonomy_assets.contracts import QuarantineEntry, SourceRecord, to_json_line
-from taxonomy_assets.s0_source_records import S0Counters, extract_source_records
+from taxonomy_assets.s0_source_records import S0Counters, extract_source_lines
 from taxonomy_assets.sources.walk import display_name
 from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
 from taxonomy_resources.quarantine import QuarantineLog
-from tests.test_s0_hostile_inputs import S0Run, assert_counters_add_up
+from tests.test_s0_hostile_inputs import S0Run, assert_counters_add_up, parsed_records
 from tests.test_s0_readers import s0_policy, workbook_bytes
 
 SUFFIXES = [".csv", ".tsv", ".jsonl", ".html", ".md", ".txt", ".xlsx", "", ".MD", ".meta.yaml"]
@@ -170,7 +170,8 @@ def test_any_folder_of_entries_is_read_or_quarantined_and_written_lines_read_bac
         created = build(level_dir, chosen)
         quarantined: list[QuarantineEntry] = []
         counters = S0Counters()
-        records = list(extract_source_records(level_dir, level, POLICY, quarantined.append, counters, root))
+        lines = extract_source_lines(level_dir, level, POLICY, quarantined.append, counters, root)
+        records = parsed_records(lines)
         run = S0Run(records, quarantined, counters)
         event("records kept" if records else "no records")
         for reason in sorted({entry.reason for entry in quarantined}):

@@ -7,6 +7,7 @@ import os
 import socket
 import zipfile
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from openpyxl import Workbook
 
 from benchmarks.hostile_inputs import shared_strings_workbook
 from taxonomy_assets.contracts import QuarantineEntry, SourceRecord, to_json_line
-from taxonomy_assets.s0_source_records import S0Counters, extract_source_records
+from taxonomy_assets.s0_source_records import S0Counters, extract_source_lines
 from taxonomy_assets.sources.block_filters import MIN_TOKENS_FOR_NEAR_DUPLICATE, TOKEN, NearDuplicateFilter
 from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
 from taxonomy_resources.quarantine import QuarantineLog
@@ -41,14 +42,20 @@ class S0Run:
         return next(entry for entry in self.quarantined if entry.source_file == source_file)
 
 
+def parsed_records(lines: Iterable[str]) -> list[SourceRecord]:
+    """The records of S0's lines, each checked to be its record's canonical line."""
+    lines = list(lines)
+    records = [SourceRecord.model_validate_json(line) for line in lines]
+    assert [to_json_line(record) for record in records] == lines
+    return records
+
+
 def run_s0(level_dir: Path, level: str = "L1", sources_root: Path | None = None, **changes: object) -> S0Run:
     quarantined: list[QuarantineEntry] = []
     counters = S0Counters()
     policy = s0_policy(**{"max_document_seconds": TEST_SECONDS, **changes})
-    records = list(
-        extract_source_records(level_dir, level, policy, quarantined.append, counters, sources_root)
-    )
-    return S0Run(records, quarantined, counters)
+    lines = extract_source_lines(level_dir, level, policy, quarantined.append, counters, sources_root)
+    return S0Run(parsed_records(lines), quarantined, counters)
 
 
 def assert_counters_add_up(run: S0Run) -> None:

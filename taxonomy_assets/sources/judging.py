@@ -1,15 +1,17 @@
 """One document from bytes to verdicts: read it, judge every block, flag near-duplicates.
 
 This is all the work that depends on a document's content, so S0 runs it inside the reader process
-under the per-document budget (`reader_process`); the step itself only turns the verdicts into records
-and quarantine entries. A document is taken whole or not at all, so the answer is either the verdict
-of every block or one `DocumentFailure`.
+under the per-document budget (`reader_process`), down to the JSONL line of each kept block's record
+(`record_lines`); the step itself only writes the lines and turns the dropped blocks into quarantine
+entries. A document is taken whole or not at all, so the answer is either a `JudgedDocument` with the
+verdict of every block or one `DocumentFailure`.
 """
 
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
 
+from taxonomy_assets.levels import Level
 from taxonomy_assets.policy.models import RawExtractionPolicy
 from taxonomy_assets.sources.block_filters import BlockFilter, NearDuplicateFilter
 from taxonomy_assets.sources.blocks import (
@@ -20,6 +22,7 @@ from taxonomy_assets.sources.blocks import (
     writable,
 )
 from taxonomy_assets.sources.readers import read_document
+from taxonomy_assets.sources.record_lines import SourceRecordLines
 
 PAYLOAD_CHARS = 500
 # Block fields besides the text that end up in records; U+FFFD there means an unencodable character.
@@ -35,12 +38,6 @@ class DocumentJob:
 
 
 @dataclass(frozen=True)  # no slots: pickled per block from the reader, 2x faster without
-class KeptBlock:
-    block: RawBlock
-    language: str
-
-
-@dataclass(frozen=True)  # no slots: pickled per block from the reader, 2x faster without
 class DroppedBlock:
     reason: str
     detail: str
@@ -53,7 +50,18 @@ class DocumentFailure:
     detail: str
 
 
-Verdicts = list[KeptBlock | DroppedBlock] | DocumentFailure
+@dataclass(frozen=True)
+class JudgedDocument:
+    """The verdicts on a document's blocks: each kept block as its SourceRecord line (in order), the kept
+    blocks counted by language, and the dropped ones (in order). Plain strings, so the reader's answer
+    pickles as one list of lines rather than an object per block."""
+
+    lines: list[str]
+    languages: dict[str, int]
+    dropped: list[DroppedBlock]
+
+
+Verdicts = JudgedDocument | DocumentFailure
 
 
 def _unencodable_field(block: RawBlock) -> str | None:
@@ -65,7 +73,7 @@ def _unencodable_field(block: RawBlock) -> str | None:
 class DocumentJudge:
     """Callable the reader process runs per document; holds the level's policy and filters."""
 
-    def __init__(self, level: str, policy: RawExtractionPolicy) -> None:
+    def __init__(self, level: Level, policy: RawExtractionPolicy) -> None:
         self.level = level
         self.policy = policy
         self.block_filter = BlockFilter(policy)
@@ -96,16 +104,17 @@ class DocumentJudge:
             raise
         except Exception as exc:  # a reader bug or exotic input must not fail the batch
             return DocumentFailure("reader_error", writable(f"{job.name}: {exc.__class__.__name__}: {exc}"))
-        return self.judge(items)
+        return self.judge(items, job.name)
 
-    def judge(self, items: list[RawBlock | RowRejection]) -> list[KeptBlock | DroppedBlock]:
+    def judge(self, items: list[RawBlock | RowRejection], source_file: str) -> JudgedDocument:
+        records = SourceRecordLines(self.level, source_file)
+        judged = JudgedDocument([], {}, [])
         duplicates = NearDuplicateFilter(
             self.policy.near_duplicate_threshold, (item.text for item in items if isinstance(item, RawBlock))
         )
-        verdicts: list[KeptBlock | DroppedBlock] = []
         for item in items:
             if isinstance(item, RowRejection):
-                verdicts.append(DroppedBlock(item.reason, f"{item.location}: {item.detail}", item.payload))
+                judged.dropped.append(_dropped(item.reason, f"{item.location}: {item.detail}", item.payload))
                 continue
             verdict = self.block_filter.judge(item.text, item.language)
             reason, detail = verdict.reason, f"{item.location}: {verdict.detail}"
@@ -116,12 +125,12 @@ class DocumentJudge:
             if reason is None and duplicates.is_duplicate(item.text, (item.institution, item.parent_hint)):
                 reason, detail = "near_duplicate", f"{item.location}: repeats an earlier block"
             if reason is None:
-                verdicts.append(KeptBlock(item, verdict.language))
+                judged.lines.append(records.line(item, verdict.language))
+                judged.languages[verdict.language] = judged.languages.get(verdict.language, 0) + 1
             else:
-                verdicts.append(DroppedBlock(reason, detail, item.text))
-        return [
-            DroppedBlock(v.reason, writable(v.detail), writable(v.payload[:PAYLOAD_CHARS]))
-            if isinstance(v, DroppedBlock)
-            else v
-            for v in verdicts
-        ]
+                judged.dropped.append(_dropped(reason, detail, item.text))
+        return judged
+
+
+def _dropped(reason: str, detail: str, payload: str) -> DroppedBlock:
+    return DroppedBlock(reason, writable(detail), writable(payload[:PAYLOAD_CHARS]))
