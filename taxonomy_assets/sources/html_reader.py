@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Iterator
 
 from bs4 import BeautifulSoup, CData, NavigableString, PageElement, Tag
+from lxml import etree
 
 from taxonomy_assets.sources.blocks import DocumentError, RawBlock, clean_text, section_path, with_heading
 from taxonomy_assets.sources.metadata import META_KEYS, DocumentMeta
@@ -95,7 +96,17 @@ SKIPPED_TAGS = frozenset({"dd"})
 
 
 def parse_html(text: str) -> BeautifulSoup:
-    return BeautifulSoup(text, "lxml")
+    """The document's tree; MemoryError when libxml2 ran out of memory while parsing.
+
+    libxml2 does not fail a parse it could not allocate for: it stops and lxml hands BeautifulSoup the
+    tree so far, a silently truncated document. Under the reader's memory budget that would lose the
+    rest of the document, so the parser's error log is checked and the document goes over budget."""
+    soup = BeautifulSoup(text, "lxml")
+    parser = getattr(soup.builder, "parser", None)
+    for error in getattr(parser, "error_log", ()):
+        if error.type == etree.ErrorTypes.ERR_NO_MEMORY:
+            raise MemoryError(f"libxml2 ran out of memory at line {error.line}: {error.message}")
+    return soup
 
 
 def meta_from_html(soup: BeautifulSoup) -> DocumentMeta:
