@@ -3,7 +3,7 @@
 import functools
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from json.encoder import encode_basestring
 from typing import Literal, get_args, get_origin
 
@@ -266,8 +266,7 @@ def to_json_line(row: BaseModel) -> str:
     every run) are filled into their contract's line template: the same bytes, 10x faster."""
     fields = _text_fields(type(row))
     if fields is not None:
-        spelled = {name: encode_basestring(getattr(row, name)) for name in fields}
-        return text_row_lines(type(row)).line(spelled)
+        return text_row_lines(type(row)).line(tuple(encode_basestring(getattr(row, name)) for name in fields))
     return _one_line(canonical_json(row.model_dump(mode="json")))
 
 
@@ -279,20 +278,22 @@ def _one_line(text: str) -> str:
 class TextRowLines:
     """Canonical JSON lines of a contract whose fields all hold text, from each field's JSON spelling.
 
-    A template with the keys in sorted order, filled with `encode_basestring(value)` per field, gives the
-    bytes of `canonical_json` (then the line-separator escapes and the newline). A caller that needs a
-    spelling for something else too (S0 hashes a record's id from the same spellings) makes it once."""
+    A template with the keys in sorted order (`fields`), filled with `encode_basestring(value)` per
+    field, gives the bytes of `canonical_json` (then the line-separator escapes and the newline). A
+    caller that needs a spelling for something else too (S0 hashes a record's id from the same
+    spellings) makes it once."""
 
     def __init__(self, model: type[BaseModel]) -> None:
         fields = _text_fields(model)
         if fields is None:
             raise TypeError(f"{model.__name__} has fields that do not hold text")
         self.fields = fields
-        self._template = "{" + ",".join(f"{encode_basestring(name)}:%({name})s" for name in fields) + "}"
+        self._template = "{" + ",".join(f"{encode_basestring(name)}:%s" for name in fields) + "}"
 
-    def line(self, spelled: Mapping[str, str]) -> str:
-        """The line of the row whose every field `spelled` holds as a JSON string (KeyError if one is
-        missing)."""
+    def line(self, spelled: tuple[str, ...]) -> str:
+        """The line of the row whose fields, in `fields` order, `spelled` holds as JSON strings."""
+        if len(spelled) != len(self.fields):
+            raise ValueError(f"{len(spelled)} values for the {len(self.fields)} fields {self.fields}")
         return _one_line(self._template % spelled)
 
 

@@ -66,8 +66,8 @@ def test_record_lines_refuse_what_the_contract_refuses() -> None:
         SourceRecordLines("L1", "doc.jsonl").line(RawBlock(3, "U", "u"), "en")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="do not hold text"):
         text_row_lines(Candidate)
-    with pytest.raises(KeyError):
-        text_row_lines(SourceRecord).line({"text": '"x"'})
+    with pytest.raises(ValueError, match="1 values for the 10 fields"):
+        text_row_lines(SourceRecord).line(('"x"',))
 
 
 @given(TEXT, TEXT, st.floats(allow_nan=False, allow_infinity=False), st.lists(TEXT, max_size=3))

@@ -14,6 +14,22 @@ from taxonomy_assets.levels import Level, level_index
 from taxonomy_assets.sources.blocks import RawBlock
 
 _LINES = text_row_lines(SourceRecord)
+# `line` fills the template positionally, in the contract's sorted field order: a change to the
+# contract must show up here, at import, not as shifted values.
+FIELDS = (
+    "fetched_at",
+    "institution",
+    "language",
+    "level",
+    "parent_hint",
+    "record_id",
+    "section",
+    "source_file",
+    "text",
+    "url",
+)
+if _LINES.fields != FIELDS:
+    raise ImportError(f"SourceRecord's fields {_LINES.fields} are not the {FIELDS} record_lines fills")
 
 
 class SourceRecordLines:
@@ -31,16 +47,16 @@ class SourceRecordLines:
         text = encode_basestring(block.text)
         record_id = stable_id_of_spelled((institution, url, section, text))
         return _LINES.line(
-            {
-                "record_id": f'"{record_id}"',
-                "level": self._level,
-                "text": text,
-                "institution": institution,
-                "url": url,
-                "section": section,
-                "parent_hint": encode_basestring(block.parent_hint),
-                "fetched_at": encode_basestring(block.fetched_at),
-                "language": encode_basestring(language),
-                "source_file": self._source_file,
-            }
+            (
+                encode_basestring(block.fetched_at),
+                institution,
+                encode_basestring(language),
+                self._level,
+                encode_basestring(block.parent_hint),
+                f'"{record_id}"',
+                section,
+                self._source_file,
+                text,
+                url,
+            )
         )
