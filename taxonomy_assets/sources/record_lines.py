@@ -2,7 +2,7 @@
 
 Making the record where the block is read means the reader sends the step one string per record, which
 the step writes as it is. Before, the reader pickled each block, the step unpickled it, built a pydantic
-model and encoded that: over half of S0's time at a million records. The line has the bytes that
+model and encoded that: a third of S0's CPU time at 100k records. The line has the bytes that
 `to_json_line(SourceRecord(...))` gives (a property test holds it to that), and the record id is hashed
 from the same JSON spellings of its parts as the line holds.
 """
