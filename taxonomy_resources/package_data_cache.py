@@ -35,13 +35,14 @@ def cache_dir() -> Path:
 
 
 @cache
-def _module_digest(module_file: str) -> str:
+def module_digest(module_file: str) -> str:
+    """A digest of a module's source, for keys of data it derives."""
     return hashlib.sha256(Path(module_file).read_bytes()).hexdigest()[:12]
 
 
 def _derivation_digest(build: Callable[[], Any]) -> str:
     """A digest of the source of the module `build` is defined in."""
-    return _module_digest(sys.modules[build.__module__].__file__ or "")
+    return module_digest(sys.modules[build.__module__].__file__ or "")
 
 
 def cached_by_package_version(package: str, name: str, build: Callable[[], Any]) -> Any:

@@ -5,7 +5,9 @@ from pathlib import Path
 
 import pytest
 
+from taxonomy_assets.policy.text_sections import LabelPolicy
 from taxonomy_assets.rules import reference_lists
+from taxonomy_assets.rules.normalize import LabelNormalizer
 from taxonomy_resources import package_data_cache
 from taxonomy_resources.package_data_cache import cached_by_package_version
 
@@ -30,7 +32,7 @@ def test_a_value_is_built_once_per_package_version_and_read_back_equal(cache_hom
     (stored,) = cache_home.glob("faker-*-test-names-*.marshal")
     # named by the package's version and by the source of the module that derives the value
     assert metadata.version("faker") in stored.name
-    assert package_data_cache._module_digest(__file__) in stored.name
+    assert package_data_cache.module_digest(__file__) in stored.name
 
     stored.write_bytes(b"\x00 not marshal data")
     assert cached_by_package_version("faker", "test-names", build) == first
@@ -74,3 +76,21 @@ def test_the_cached_language_model_is_the_one_py3langid_loads(cache_home: Path) 
             assert getattr(cached, table) == getattr(shipped, table), table
         assert [cached.classify(text) for text in texts] == [shipped.classify(text) for text in texts]
     assert len(list(cache_home.glob("py3langid-*-model-npz-*.marshal"))) == 1
+
+
+def test_normalized_names_are_cached_under_the_normalizer_they_were_normalized_by(cache_home: Path) -> None:
+    default = LabelNormalizer(LabelPolicy())
+    hyphens_kept = LabelNormalizer(LabelPolicy(hyphens="keep", case="preserve"))
+    assert default.cache_key == LabelNormalizer(LabelPolicy()).cache_key
+    assert default.cache_key != hyphens_kept.cache_key
+    names = reference_lists.person_names("faker")
+    for normalizer in (default, hyphens_kept):
+        expected = (
+            {key for key in map(normalizer.normalize, names.given) if key and " " not in key},
+            {key for key in map(normalizer.normalize, names.surnames) if key and " " not in key},
+        )
+        for _ in range(2):  # normalized into the cache, then read from it
+            cached = reference_lists.normalized_person_names("faker", normalizer)
+            assert (cached.given, cached.surnames) == expected
+    assert len(list(cache_home.glob("faker-*-person-names-faker-normalized-*.marshal"))) == 2
+    assert reference_lists.normalized_person_names("none", default).given == frozenset()

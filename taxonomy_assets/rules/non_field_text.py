@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from taxonomy_assets.policy.text_sections import NonFieldClass, PersonNamePolicy, PlacePolicy
 from taxonomy_assets.rules.field_heads import FieldHeads, plural_variants
 from taxonomy_assets.rules.normalize import LabelNormalizer
-from taxonomy_assets.rules.reference_lists import person_names, place_names
+from taxonomy_assets.rules.reference_lists import normalized_person_names, place_names
 
 _LONGEST_PLACE = 4
 # A single-word place must be a country, state, continent or a city at least this large: smaller cities
@@ -74,10 +74,10 @@ class NonFieldReader:
         normalize = normalizer.normalize
         self._titles = frozenset(filter(None, map(normalize, people.titles)))
         self._max_name_words = people.max_words
-        names = person_names(people.name_lists)
+        names = normalized_person_names(people.name_lists, normalizer)
         extra = {normalize(name) for name in people.extra_names}
-        self._given = _single_words(map(normalize, names.given)) | extra
-        self._surnames = _single_words(map(normalize, names.surnames)) | extra
+        self._given = names.given | extra
+        self._surnames = names.surnames | extra
         gazetteer = place_names(places.gazetteer, places.min_city_population)
         regions = {normalize(name) for name in [*gazetteer.regions, *places.extra_places]}
         cities = {normalize(name) for name in gazetteer.cities}
@@ -166,10 +166,6 @@ class NonFieldReader:
                     return ""
                 index += 1
         return found[0] if found else ""
-
-
-def _single_words(names: Iterable[str]) -> set[str]:
-    return {name for name in names if name and " " not in name}
 
 
 __all__ = ["NonFieldReader", "plural_variants"]

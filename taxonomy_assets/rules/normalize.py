@@ -4,11 +4,13 @@ The key must be stable across spellings institutions actually use ("Human-Comput
 "human computer interaction", "HUMAN–COMPUTER INTERACTION"), so every choice is policy data.
 """
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Callable
 
 from taxonomy_assets.policy.text_sections import LabelPolicy
+from taxonomy_resources.package_data_cache import module_digest
 
 _HYPHENS = "-‐‑‒–—―−"
 _APOSTROPHES = "'’‘`´"
@@ -68,6 +70,13 @@ class LabelNormalizer:
         self._space_re = re.compile(r"\s+")
         self._clean_map = _CharMap(self._clean_char)
         self._ascii_table = str.maketrans({chr(code): self._slow_steps(chr(code)) for code in range(128)})
+
+    @property
+    def cache_key(self) -> str:
+        """What this normalizer's output depends on, for caches of normalized reference data kept between
+        processes: its policy, this module's code and the Unicode database version."""
+        spelled = f"{self._policy.model_dump_json()}|{module_digest(__file__)}|{unicodedata.unidata_version}"
+        return hashlib.sha256(spelled.encode("utf-8")).hexdigest()[:16]
 
     def normalize(self, surface: str) -> str:
         """The normalized key, or "" when nothing valid remains (empty, too short, too long)."""
