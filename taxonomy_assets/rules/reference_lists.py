@@ -28,7 +28,8 @@ _SURNAME_ATTRIBUTES = ("last_names", "last_romanized_names")
 
 @dataclass(frozen=True)
 class NameLists:
-    """Surface forms as the package spells them; callers normalize them the way they normalize labels."""
+    """Names as the package spells them (`person_names`), or as a label normalizer keys them
+    (`normalized_person_names`)."""
 
     given: frozenset[str]
     surnames: frozenset[str]
