@@ -20,6 +20,8 @@ from benchmarks.hostile_inputs import shared_strings_workbook
 from taxonomy_assets.contracts import QuarantineEntry, SourceRecord, to_json_line
 from taxonomy_assets.s0_source_records import S0Counters, extract_source_lines
 from taxonomy_assets.sources.block_filters import MIN_TOKENS_FOR_NEAR_DUPLICATE, TOKEN, NearDuplicateFilter
+from taxonomy_assets.sources.blocks import RawBlock, RowRejection
+from taxonomy_assets.sources.judging import DocumentFailure, DocumentJob, DocumentJudge
 from taxonomy_resources.jsonl_shards_io_manager import ShardedRecords
 from taxonomy_resources.quarantine import QuarantineLog
 from tests.test_s0_readers import s0_policy
@@ -388,3 +390,17 @@ def test_pathological_json_lines_are_rejected_alone(tmp_path: Path, name: str) -
     run = run_s0(tmp_path / "L3", "L3")
     assert run.records == [] and len(run.quarantined) == 1
     assert_counters_add_up(run)
+
+
+class _ReaderWithABug(DocumentJudge):
+    """A reader whose block carries a field that is not text, as a reader bug would."""
+
+    def read(self, job: DocumentJob) -> list[RawBlock | RowRejection]:
+        return [RawBlock("Department of Music", "Uni A", "u", parent_hint=None)]  # type: ignore[arg-type]
+
+
+def test_a_record_field_that_is_not_text_fails_its_document_not_the_level(tmp_path: Path) -> None:
+    judge = _ReaderWithABug("L1", s0_policy())
+    verdict = judge(DocumentJob("L1/doc.jsonl", tmp_path / "doc.jsonl"))
+    assert isinstance(verdict, DocumentFailure) and verdict.reason == "reader_error"
+    assert "TypeError" in verdict.detail

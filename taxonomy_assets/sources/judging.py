@@ -97,14 +97,13 @@ class DocumentJudge:
 
     def __call__(self, job: DocumentJob) -> Verdicts:
         try:
-            items = self.read(job)
+            return self.judge(self.read(job), job.name)
         except DocumentError as exc:
             return DocumentFailure(exc.reason, writable(exc.detail))
         except MemoryError:
             raise
-        except Exception as exc:  # a reader bug or exotic input must not fail the batch
+        except Exception as exc:  # a reader bug (a record field that is not text) or exotic input
             return DocumentFailure("reader_error", writable(f"{job.name}: {exc.__class__.__name__}: {exc}"))
-        return self.judge(items, job.name)
 
     def judge(self, items: list[RawBlock | RowRejection], source_file: str) -> JudgedDocument:
         records = SourceRecordLines(self.level, source_file)
