@@ -25,7 +25,9 @@ WINDOW_PER_WORKER = 8
 
 class Extractor(Protocol):
     """Reads research fields from a text. A labeler bound by network latency may also declare
-    `max_concurrency` (requests in flight); stages then call it from that many threads."""
+    `max_concurrency` (requests in flight); stages then call it from that many threads. One whose answer
+    depends on its arguments only may declare `deterministic = True`; readers then ask it once per
+    distinct input. One that ignores the `parent` it is given may declare `reads_parent = False`."""
 
     name: str
 

@@ -16,9 +16,9 @@ from functools import lru_cache
 from dagster import AssetExecutionContext, AssetIn, Output, asset
 
 from taxonomy_assets.code_versions import code_version
-from taxonomy_assets.concepts.reading import ParentReading, RecordReader
+from taxonomy_assets.concepts.reading import KeyedLabel, ParentReading, RecordReader
 from taxonomy_assets.constants import EXTRACTION_GROUP, PARQUET_IO_MANAGER
-from taxonomy_assets.contracts import Candidate, ExtractedLabel, QuarantineEntry, SourceRecord, stable_id
+from taxonomy_assets.contracts import Candidate, QuarantineEntry, SourceRecord, stable_id
 from taxonomy_assets.labelers import LabelingError, map_in_order
 from taxonomy_assets.levels import Level
 from taxonomy_assets.partitions import LEVEL_RUN_PARTITIONS, level_and_run
@@ -78,10 +78,10 @@ def extract_candidates(
     Rows are `CandidateRow` tuples, checked against the Candidate contract a batch at a time as they are
     written (a model per row would be a third of the stage)."""
 
-    def read(record: SourceRecord) -> tuple[list[ExtractedLabel], ParentReading] | LabelingError:
+    def read(record: SourceRecord) -> tuple[tuple[KeyedLabel, ...], ParentReading] | LabelingError:
         try:
             parent = reader.parent(record.parent_hint, record.institution, level)
-            return reader.labels(record.text, level, parent, record.institution), parent
+            return reader.keyed_labels(record.text, level, parent, record.institution), parent
         except LabelingError as exc:
             return exc
 
@@ -117,17 +117,16 @@ def extract_candidates(
                 counters.empty_samples.append(record.text[:120])
             continue
         text_key = text_key_of(anchor, record.text)
-        for extracted in labels:
-            concept_key = reader.keyer.key(extracted.normalized, level)
-            if not concept_key:
+        for keyed in labels:
+            if not keyed.concept_key:
                 continue
             counters.candidates_out += 1
             yield CandidateRow(
                 level=level,
-                label=extracted.label,
-                normalized=extracted.normalized,
-                concept_key=concept_key,
-                aliases=sorted(set(extracted.aliases)),
+                label=keyed.label,
+                normalized=keyed.normalized,
+                concept_key=keyed.concept_key,
+                aliases=keyed.aliases,
                 parent_anchor=anchor,
                 parent_anchor_labels=list(parent.keys),
                 record_id=record.record_id,

@@ -123,3 +123,73 @@ def test_the_institutions_own_name_leaves_its_unit_names(
     reader: RecordReader, text: str, institution: str, labels: list[str]
 ) -> None:
     assert [label.normalized for label in reader.labels(text, "L0", institution=institution)] == labels
+
+
+class CountingExtractor:
+    """The rules, counting what they are asked; declares what the rules declare unless told otherwise."""
+
+    def __init__(self, policy: Policy, deterministic: bool, reads_parent: bool) -> None:
+        self.rules = RuleExtractor.from_policy(policy)
+        self.name = self.rules.name
+        self.deterministic = deterministic
+        self.reads_parent = reads_parent
+        self.asked: list[tuple[str, str, str]] = []
+
+    def extract(self, text: str, level: str, parent: str = "") -> list:
+        self.asked.append((text, level, parent))
+        return self.rules.extract(text, level, parent)
+
+
+SIBLINGS = [
+    # (unit, parent hint, institution): one department name under one college name, at three places
+    ("Department of Chemistry", "College of Science", "Northfield University"),
+    ("Department of Chemistry", "College of Science", "Southfield University"),
+    ("Department of Chemistry", "College of Natural Science", "Eastfield University"),
+    ("Northfield Department of Physics", "College of Science", "Northfield University"),
+]
+
+
+def read_all(reader: RecordReader) -> list[tuple[tuple[str, str, str, list[str]], ...]]:
+    answers = []
+    for text, hint, institution in SIBLINGS:
+        parent = reader.parent(hint, institution, "L1")
+        keyed = reader.keyed_labels(text, "L1", parent, institution)
+        answers.append(tuple((k.label, k.normalized, k.concept_key, k.aliases) for k in keyed))
+    return answers
+
+
+def test_keyed_labels_are_the_labels_with_their_concept_keys(policy: Policy, reader: RecordReader) -> None:
+    expected = []
+    for text, hint, institution in SIBLINGS:
+        parent = reader.parent(hint, institution, "L1")
+        labels = reader.labels(text, "L1", parent, institution)
+        expected.append(
+            tuple(
+                (x.label, x.normalized, reader.keyer.key(x.normalized, "L1"), sorted(set(x.aliases)))
+                for x in labels
+            )
+        )
+    assert read_all(reader) == expected
+    assert [answer[0][2] for answer in expected] == ["chemistry", "chemistry", "chemistry", "physics"]
+
+
+def test_a_deterministic_extractor_is_asked_once_per_distinct_unit_and_parent(policy: Policy) -> None:
+    """Siblings at other institutions repeat the same names: the rules read each distinct unit text once,
+    and a parent hint once per distinct text without the institution's name. An extractor that is not
+    deterministic (a model) is asked for every record, with the parent as written."""
+    rules_like = CountingExtractor(policy, deterministic=True, reads_parent=False)
+    model_like = CountingExtractor(policy, deterministic=False, reads_parent=True)
+    assert read_all(RecordReader(rules_like, policy)) == read_all(RecordReader(model_like, policy))
+
+    # once per distinct (unit text, parent labels): 'Chemistry' under science and under natural science
+    assert sorted(ask for ask in rules_like.asked if ask[1] == "L1") == [
+        ("Department of Chemistry", "L1", ""),
+        ("Department of Chemistry", "L1", ""),
+        ("Department of Physics", "L1", ""),  # the institution's name left it first
+    ]
+    assert sorted(ask[0] for ask in rules_like.asked if ask[1] == "L0") == [
+        "College of Natural Science",
+        "College of Science",
+    ]
+    assert len([ask for ask in model_like.asked if ask[1] == "L1"]) == len(SIBLINGS)
+    assert ("Department of Chemistry", "L1", "College of Natural Science") in model_like.asked

@@ -17,6 +17,8 @@ from taxonomy_assets.rules.context import ContextQualifier
 from taxonomy_assets.rules.institution_names import InstitutionNameStripper
 
 PARENT_CACHE_SIZE = 65536
+# Distinct (unit text, level, parent reading) whose keyed labels one reader remembers.
+KEYED_CACHE_SIZE = 65536
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,17 @@ class ParentReading:
 NO_PARENT = ParentReading()
 
 
+@dataclass(frozen=True)
+class KeyedLabel:
+    """A label of a record as S1 writes it: with its concept key ("" when the label keys to nothing)
+    and its aliases distinct and sorted. Shared by every record that reads the same; never mutated."""
+
+    label: str
+    normalized: str
+    concept_key: str
+    aliases: list[str]
+
+
 class RecordReader:
     """One extractor plus the reading every extractor shares; `extract` also serves as an Extractor
     that takes the parent unit as context."""
@@ -43,6 +56,20 @@ class RecordReader:
         self._names = InstitutionNameStripper(policy.extraction)
         self._name_levels = frozenset(policy.extraction.institution_name_levels)
         self.parent = lru_cache(maxsize=PARENT_CACHE_SIZE)(self._read_parent)
+        # an extractor whose answer depends on its arguments only (the rules) is asked once per distinct
+        # unit text and parent, and a parent hint is read once per distinct text without the institution's
+        # name: every institution has its 'Department of Chemistry' under its 'College of Science'. One
+        # that calls a model is asked as before, as its own cache and usage counts expect.
+        deterministic = getattr(extractor, "deterministic", False)
+        self._reads_parent = getattr(extractor, "reads_parent", True)
+        self._keyed = (
+            lru_cache(maxsize=KEYED_CACHE_SIZE)(self._keyed_labels) if deterministic else self._keyed_labels
+        )
+        self._parent_unit = (
+            lru_cache(maxsize=PARENT_CACHE_SIZE)(self._read_parent_unit)
+            if deterministic
+            else self._read_parent_unit
+        )
 
     def unit_text(self, text: str, institution: str, level: Level) -> str:
         """The text without the institution's own name, at levels whose records are its unit names."""
@@ -53,8 +80,12 @@ class RecordReader:
         up = parent_level(level)
         if not hint or up is None:
             return NO_PARENT
+        return self._parent_unit(hint, self.unit_text(hint, institution, up), up)
+
+    def _read_parent_unit(self, hint: str, unit_hint: str, up: Level) -> ParentReading:
+        """The parent hint as written and without its institution's name, read at level `up`."""
         try:
-            extracted = self.extractor.extract(self.unit_text(hint, institution, up), up)
+            extracted = self.extractor.extract(unit_hint, up)
         except LabelingError:
             return ParentReading(hint=hint)
         labels = tuple(label.normalized for label in extracted)
@@ -69,6 +100,29 @@ class RecordReader:
             self.unit_text(text, institution, level), level, parent=parent.hint
         )
         return self.qualifier.qualify(extracted, parent.labels, level)
+
+    def keyed_labels(
+        self, text: str, level: Level, parent: ParentReading = NO_PARENT, institution: str = ""
+    ) -> tuple[KeyedLabel, ...]:
+        """`labels` with their concept keys; raises LabelingError as the extractor does."""
+        hint = parent.hint if self._reads_parent else ""
+        return self._keyed(self.unit_text(text, institution, level), level, hint, parent.labels)
+
+    def _keyed_labels(
+        self, unit_text: str, level: Level, hint: str, parent_labels: tuple[str, ...]
+    ) -> tuple[KeyedLabel, ...]:
+        """What the labels of a unit depend on: its text, the level, the parent's labels (and the parent
+        as written, for an extractor that reads it)."""
+        parent = ParentReading(hint=hint, labels=parent_labels)
+        return tuple(
+            KeyedLabel(
+                label=extracted.label,
+                normalized=extracted.normalized,
+                concept_key=self.keyer.key(extracted.normalized, level),
+                aliases=sorted(set(extracted.aliases)),
+            )
+            for extracted in self.labels(unit_text, level, parent)
+        )
 
     def extract(self, text: str, level: Level, parent: str = "") -> list[ExtractedLabel]:
         """Fields of one unit name or list item; `parent` is the parent unit as written."""

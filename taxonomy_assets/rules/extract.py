@@ -49,6 +49,9 @@ class RuleExtractor:
     """Deterministic rule extractor; `name` is recorded on every candidate (SPEC §5 `extractor`)."""
 
     name: str = "rules@3"
+    # the answer depends on the text, level and policy only, not on the parent (`labelers.Extractor`)
+    deterministic: bool = True
+    reads_parent: bool = False
 
     def __init__(
         self,
