@@ -17,7 +17,7 @@ from taxonomy_assets.rules.context import ContextQualifier
 from taxonomy_assets.rules.institution_names import InstitutionNameStripper
 
 PARENT_CACHE_SIZE = 65536
-# Distinct (unit text, level, parent reading) whose keyed labels one reader remembers.
+# Distinct (unit text, level, parent labels) whose keyed labels one reader remembers.
 KEYED_CACHE_SIZE = 65536
 
 
