@@ -74,6 +74,7 @@ def extract_candidates(
     counters: S1Counters,
 ) -> Iterator[tuple]:
     """Stream candidates record by record; an item the extractor cannot handle is quarantined alone.
+    `records` may be models or their contract rows (`ShardedRecords.rows`): only fields are read.
 
     Rows are `CandidateRow` tuples, checked against the Candidate contract a batch at a time as they are
     written (a model per row would be a third of the stage)."""
@@ -162,7 +163,7 @@ def s1_candidates(
     quarantine = QuarantineLog(folder.quarantine_path(STAGE, level))
     started = time.perf_counter()
     reader = RecordReader(extractor, pinned.policy)
-    candidates = extract_candidates(records, level, reader, quarantine.add, counters)
+    candidates = extract_candidates(records.rows(), level, reader, quarantine.add, counters)
 
     def finish() -> dict[str, object]:
         quarantine.commit()

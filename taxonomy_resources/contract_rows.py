@@ -10,6 +10,11 @@ schema:
 Extra or missing fields cannot happen: the tuple has exactly the contract's fields. Pydantic remains the
 definition and the diagnosis: a batch that fails is validated row by row, and the error names the first
 row the contract refuses.
+
+The way back, JSON lines to rows, is checked the same way: Arrow parses a whole batch of lines against
+the contract's schema (a field the contract lacks is refused), the batch is checked as above, and a batch
+Arrow or the check refuses is read line by line by pydantic, which names the first bad line or, where
+Arrow was only stricter than the contract (a field left to its default), reads the batch itself.
 """
 
 import typing
@@ -20,6 +25,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.json as pa_json
 from pydantic import BaseModel, ValidationError
 
 from taxonomy_resources.arrow_schema import arrow_schema
@@ -93,3 +99,44 @@ def rows_to_checked_table(rows: Sequence[tuple], model: type[BaseModel]) -> pa.T
     if violations:
         raise _diagnosis(rows, model, "; ".join(violations))
     return table
+
+
+def rows_from_json_lines(data: bytes, model: type[BaseModel], where: str = "") -> list[tuple]:
+    """The `row_type(model)` rows of "\n"-separated JSON objects, checked against `model` (raises
+    ContractViolation naming the first line the contract refuses)."""
+    if not data.strip():
+        return []
+    rows = _rows_by_arrow(data, model)
+    return rows if rows is not None else _rows_by_pydantic(data, model, where)
+
+
+def _rows_by_arrow(data: bytes, model: type[BaseModel]) -> list[tuple] | None:
+    """The rows as Arrow parses and the batch check accepts them, else None."""
+    try:
+        table = pa_json.read_json(
+            pa.py_buffer(data),
+            read_options=pa_json.ReadOptions(use_threads=False, block_size=len(data) + 1),
+            parse_options=pa_json.ParseOptions(
+                explicit_schema=arrow_schema(model), unexpected_field_behavior="error"
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    if _violations(table, model):
+        return None
+    make = row_type(model)._make
+    return list(map(make, zip(*(column.to_pylist() for column in table.columns), strict=True)))
+
+
+def _rows_by_pydantic(data: bytes, model: type[BaseModel], where: str) -> list[tuple]:
+    make = row_type(model)._make
+    rows = []
+    # "\n" only: str.splitlines would also split at U+2028, U+0085 and friends inside a record
+    for number, line in enumerate(data.decode("utf-8").split("\n"), start=1):
+        if not line:
+            continue
+        try:
+            rows.append(make(model.model_validate_json(line).model_dump().values()))
+        except ValidationError as exc:
+            raise ContractViolation(f"{where}:{number} breaks the {model.__name__} contract: {exc}") from exc
+    return rows

@@ -5,9 +5,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from taxonomy_assets.contracts import Candidate, FrequencyRow
+from taxonomy_assets.contracts import Candidate, FrequencyRow, SourceRecord, to_json_line
 from taxonomy_resources.arrow_schema import rows_to_table
-from taxonomy_resources.contract_rows import ContractViolation, row_type, rows_to_checked_table
+from taxonomy_resources.contract_rows import (
+    ContractViolation,
+    _rows_by_arrow,
+    row_type,
+    rows_from_json_lines,
+    rows_to_checked_table,
+)
 
 CandidateRow = row_type(Candidate)
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
@@ -106,3 +112,56 @@ def test_maps_are_checked_too() -> None:
 
 def test_an_empty_batch_is_an_empty_table_of_the_contract() -> None:
     assert rows_to_checked_table([], Candidate).equals(rows_to_table([], Candidate))
+
+
+SourceRecordRow = row_type(SourceRecord)
+HOSTILE = st.text(
+    st.characters(exclude_categories=("Cs",), include_characters='\n\r\t"\\\u2028\u2029\x85\x00\u202e'),
+    max_size=16,
+)
+
+
+def record_fields(**changes: object) -> dict[str, object]:
+    fields: dict[str, object] = {
+        "record_id": "r1",
+        "level": "L1",
+        "text": "Department of Chemistry",
+        "institution": "University of Northfield",
+        "url": "https://northfield.example/units",
+        "parent_hint": "College of Science",
+        "source_file": "L1/units.jsonl",
+    }
+    return {**fields, **changes}
+
+
+@given(st.lists(st.tuples(st.sampled_from(["L0", "L1", "L2", "L3"]), HOSTILE, HOSTILE), max_size=5))
+def test_json_lines_read_back_as_the_rows_of_the_models_they_encode(records: list[tuple]) -> None:
+    models = [
+        SourceRecord(**record_fields(level=level, text=text, section=section))
+        for level, text, section in records
+    ]
+    data = "".join(to_json_line(model) for model in models).encode("utf-8")  # each ends its line
+    expected = [SourceRecordRow(**model.model_dump()) for model in models]
+    assert rows_from_json_lines(data, SourceRecord) == expected
+    if models:  # and by Arrow itself, not by the line-by-line fallback
+        assert _rows_by_arrow(data, SourceRecord) == expected
+
+
+def test_json_lines_the_contract_refuses_are_named_by_line() -> None:
+    good = to_json_line(SourceRecord(**record_fields()))
+    number = good.replace('"text":"Department of Chemistry"', '"text":7')
+    extra = good.replace('"url":', '"colour":"red","url":')
+    wrong_level = good.replace('"level":"L1"', '"level":"L9"')
+    for bad in (number, extra, wrong_level):
+        with pytest.raises(ContractViolation, match=r"^S0/L1/shard-00000\.jsonl:2 breaks the SourceRecord"):
+            rows_from_json_lines(f"{good}{bad}".encode(), SourceRecord, "S0/L1/shard-00000.jsonl")
+
+
+def test_a_field_left_to_its_contract_default_reads_as_the_default() -> None:
+    """Arrow alone would read a missing field as null; the contract gives it its default."""
+    line = '{"institution":"U","level":"L0","record_id":"r","source_file":"f","text":"Physics","url":"u"}'
+    (row,) = rows_from_json_lines(line.encode(), SourceRecord)
+    assert row == SourceRecordRow(**SourceRecord.model_validate_json(line).model_dump())
+    assert (row.section, row.parent_hint, row.language) == ("", "", "")
+    assert _rows_by_arrow(line.encode(), SourceRecord) is None
+    assert rows_from_json_lines(b"\n", SourceRecord) == []
