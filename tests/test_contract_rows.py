@@ -121,23 +121,21 @@ HOSTILE = st.text(
 )
 
 
-def record_fields(**changes: object) -> dict[str, object]:
-    fields: dict[str, object] = {
-        "record_id": "r1",
-        "level": "L1",
-        "text": "Department of Chemistry",
-        "institution": "University of Northfield",
-        "url": "https://northfield.example/units",
-        "parent_hint": "College of Science",
-        "source_file": "L1/units.jsonl",
-    }
-    return {**fields, **changes}
+RECORD_FIELDS: dict[str, str] = {
+    "record_id": "r1",
+    "level": "L1",
+    "text": "Department of Chemistry",
+    "institution": "University of Northfield",
+    "url": "https://northfield.example/units",
+    "parent_hint": "College of Science",
+    "source_file": "L1/units.jsonl",
+}
 
 
 @given(st.lists(st.tuples(st.sampled_from(["L0", "L1", "L2", "L3"]), HOSTILE, HOSTILE), max_size=5))
 def test_json_lines_read_back_as_the_rows_of_the_models_they_encode(records: list[tuple]) -> None:
     models = [
-        SourceRecord(**record_fields(level=level, text=text, section=section))
+        SourceRecord(**{**RECORD_FIELDS, "level": level, "text": text, "section": section})
         for level, text, section in records
     ]
     data = "".join(to_json_line(model) for model in models).encode("utf-8")  # each ends its line
@@ -148,7 +146,7 @@ def test_json_lines_read_back_as_the_rows_of_the_models_they_encode(records: lis
 
 
 def test_json_lines_the_contract_refuses_are_named_by_line() -> None:
-    good = to_json_line(SourceRecord(**record_fields()))
+    good = to_json_line(SourceRecord(**RECORD_FIELDS))
     number = good.replace('"text":"Department of Chemistry"', '"text":7')
     extra = good.replace('"url":', '"colour":"red","url":')
     wrong_level = good.replace('"level":"L1"', '"level":"L9"')
