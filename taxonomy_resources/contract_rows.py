@@ -122,7 +122,8 @@ def _rows_by_arrow(data: bytes, model: type[BaseModel]) -> list[tuple] | None:
         )
     except (pa.ArrowException, ValueError):
         return None
-    if _violations(table, model):
+    # a null is a field the line left out (its default is the contract's to give) or a JSON null
+    if any(column.null_count for column in table.columns) or _violations(table, model):
         return None
     make = row_type(model)._make
     return list(map(make, zip(*(column.to_pylist() for column in table.columns), strict=True)))
