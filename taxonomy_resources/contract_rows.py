@@ -19,7 +19,7 @@ Arrow was only stricter than the contract (a field left to its default), reads t
 
 import typing
 from collections import namedtuple
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 from typing import Any, Literal
 
@@ -129,13 +129,18 @@ def _rows_by_arrow(data: bytes, model: type[BaseModel]) -> list[tuple] | None:
     return list(map(make, zip(*(column.to_pylist() for column in table.columns), strict=True)))
 
 
+def json_lines(data: bytes) -> Iterator[tuple[int, str]]:
+    """(line number, line) of each non-empty line, split at "\n" only: str.splitlines would also split at
+    U+2028, U+0085 and friends inside a record."""
+    for number, line in enumerate(data.decode("utf-8").split("\n"), start=1):
+        if line:
+            yield number, line
+
+
 def _rows_by_pydantic(data: bytes, model: type[BaseModel], where: str) -> list[tuple]:
     make = row_type(model)._make
     rows = []
-    # "\n" only: str.splitlines would also split at U+2028, U+0085 and friends inside a record
-    for number, line in enumerate(data.decode("utf-8").split("\n"), start=1):
-        if not line:
-            continue
+    for number, line in json_lines(data):
         try:
             rows.append(make(model.model_validate_json(line).model_dump().values()))
         except ValidationError as exc:

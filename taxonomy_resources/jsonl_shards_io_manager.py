@@ -21,7 +21,7 @@ from taxonomy_assets.partitions import level_and_run
 from taxonomy_resources.artifact_commits import ArtifactMissingError
 from taxonomy_resources.artifact_metadata import artifact_metadata, provenance_metadata, typed_metadata
 from taxonomy_resources.atomic_files import atomic_write_bytes
-from taxonomy_resources.contract_rows import rows_from_json_lines
+from taxonomy_resources.contract_rows import json_lines, rows_from_json_lines
 from taxonomy_resources.partition_lock import run_has_finished
 from taxonomy_resources.row_stream import RowStream, RowT
 from taxonomy_resources.run_folder import RunFolderResource
@@ -68,10 +68,8 @@ class ShardedRecords(Generic[RowT]):
 
     def __iter__(self) -> Iterator[RowT]:
         for _, data in self._shards():
-            # "\n" only: str.splitlines would also split at U+2028, U+0085 and friends inside a record
-            for line in data.decode("utf-8").split("\n"):
-                if line:
-                    yield self.model.model_validate_json(line)
+            for _, line in json_lines(data):
+                yield self.model.model_validate_json(line)
 
     def rows(self) -> Iterator[Any]:
         """The records as `row_type(model)` tuples (the model's fields, as attributes), each shard parsed
