@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from taxonomy_assets import long_lived_heap
 from taxonomy_assets.cli.pipeline_runner import process_instance
 from taxonomy_assets.cli.worker_pool import WorkerPool, warm_up
 from taxonomy_assets.policy.loader import load_policy, policy_to_yaml, sections_digest
@@ -75,14 +76,21 @@ def test_a_warm_worker_keeps_its_long_lived_heap_out_of_the_collectors_reach() -
     assert frozen > 100_000
 
 
-def test_a_reader_process_leaves_the_collectors_freeze_as_it_found_it() -> None:
-    """S0's reader freezes the step's heap for its child only; a process that froze its own heap before
-    (a worker) keeps it frozen, and one that had not is left with nothing frozen."""
+def _frozen_in_child(_: object) -> int:
+    return gc.get_freeze_count()
+
+
+def test_a_reader_process_leaves_the_collectors_freeze_as_it_found_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """S0's reader freezes the step's heap for its child only; a process that froze its own heap for
+    good before (a worker) keeps it frozen, and one that had not is left with nothing frozen."""
     gc.unfreeze()  # (importing the workers' preload module froze this process too)
-    with ReaderProcess(len, 5.0, 1 << 30) as reader:
-        assert reader.run("four") == 4
+    monkeypatch.setattr(long_lived_heap, "_frozen_for_good", False)
+    with ReaderProcess(_frozen_in_child, 5.0, 1 << 30) as reader:
+        assert reader.run("four") > 100_000  # the child inherited the step's heap frozen
     assert gc.get_freeze_count() == 0
-    gc.freeze()
+    long_lived_heap.freeze_for_good()
     frozen = gc.get_freeze_count()
     try:
         with ReaderProcess(len, 5.0, 1 << 30) as reader:

@@ -17,7 +17,6 @@ for usefully. The fork server, which lives until the CLI exits, ends the same wa
 """
 
 import atexit
-import gc
 import multiprocessing
 import multiprocessing.forkserver
 import os
@@ -28,6 +27,7 @@ from typing import Any, TypeVar
 
 from taxonomy_assets.cli.process_exit import end_process
 from taxonomy_assets.constants import OFFERED_EXECUTORS_VARIABLE
+from taxonomy_assets.long_lived_heap import freeze_for_good
 
 ResultT = TypeVar("ResultT")
 
@@ -68,7 +68,7 @@ def _warm_worker(policy_config: Mapping[str, Any], run_folder_config: Mapping[st
     """`warm_up`, then freeze what it built, as the fork server froze the preload: the reference data
     and the instance serve every run of the worker, so no full collection needs to walk them."""
     warm_up(policy_config, run_folder_config)
-    gc.freeze()
+    freeze_for_good()
 
 
 def _fork_server(preloaded: list[str], environment: Mapping[str, str]) -> multiprocessing.context.BaseContext:

@@ -32,6 +32,7 @@ from dagster._core.instance.ref import InstanceRef  # noqa: E402
 
 import taxonomy_assets.cli.pipeline_runner  # noqa: E402
 import taxonomy_assets.definitions  # noqa: E402, F401
+from taxonomy_assets.long_lived_heap import freeze_for_good  # noqa: E402
 from taxonomy_resources.sqlite_event_log import run_database_template  # noqa: E402
 
 
@@ -48,6 +49,6 @@ def _import_default_storages() -> None:
 
 _import_default_storages()
 run_database_template()
-gc.freeze()
+freeze_for_good()
 if collecting:
     gc.enable()

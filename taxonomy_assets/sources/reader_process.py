@@ -11,7 +11,6 @@ a MemoryError instead of swapping, and a CPU-time limit ends the child even if t
 
 import collections
 import contextlib
-import gc
 import multiprocessing
 import os
 import signal
@@ -24,6 +23,8 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from types import TracebackType
 from typing import Generic, NoReturn, TypeVar
+
+from taxonomy_assets.long_lived_heap import frozen_for_fork
 
 try:
     import resource
@@ -169,25 +170,14 @@ class ReaderProcess(Generic[RequestT, ResultT]):
         )
         sys.stdout.flush()
         sys.stderr.flush()
-        # Objects inherited from the step are frozen in the child, so its garbage collector never walks
-        # (and copies on write) the step's whole heap; the step unfreezes its own right after the fork.
-        # A process whose owner has frozen its long-lived heap already (the CLI's workers) keeps that
-        # freeze as it is: unfreezing would hand the owner's heap back to every full collection.
-        freeze_for_fork = gc.get_freeze_count() == 0
-        if freeze_for_fork:
-            gc.freeze()
-        try:
-            with warnings.catch_warnings():
-                # Python 3.12+ warns about forking a threaded process; the child only runs reader code
-                # and never takes a lock another thread of the step could hold (no logging, no Dagster).
-                warnings.filterwarnings(
-                    "ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning
-                )
-                with _children_allowed():
-                    process.start()
-        finally:
-            if freeze_for_fork:
-                gc.unfreeze()
+        with frozen_for_fork(), warnings.catch_warnings():
+            # Python 3.12+ warns about forking a threaded process; the child only runs reader code and
+            # never takes a lock another thread of the step could hold (no logging, no Dagster).
+            warnings.filterwarnings(
+                "ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning
+            )
+            with _children_allowed():
+                process.start()
         child_end.close()
         self._process, self._connection = process, parent_end
         self._started_at = None
