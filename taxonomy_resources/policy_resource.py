@@ -20,6 +20,7 @@ from taxonomy_assets.policy import (
     parse_overrides,
     policy_hash,
     policy_to_yaml,
+    remember_policy_file,
 )
 from taxonomy_assets.project_paths import POLICIES_DIR
 from taxonomy_resources.atomic_files import atomic_write_bytes
@@ -152,7 +153,9 @@ class PolicyResource(ConfigurableResource):
         # the record first: level runs pin at the same moment, and one that finds the snapshot must find
         # the record that says which environment and overrides it was pinned for
         atomic_write_bytes(pin_path, (json.dumps(record, sort_keys=True, indent=2) + "\n").encode("utf-8"))
-        atomic_write_bytes(snapshot, policy_to_yaml(policy).encode("utf-8"))
+        snapshot_bytes = policy_to_yaml(policy).encode("utf-8")
+        atomic_write_bytes(snapshot, snapshot_bytes)
+        remember_policy_file(snapshot_bytes, policy)
         return PinnedPolicy(
             policy=policy,
             hash=digest,

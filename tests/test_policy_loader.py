@@ -88,6 +88,38 @@ def test_snapshot_round_trips_to_the_same_hash(policies: Path, tmp_path: Path) -
     assert policy_to_yaml(load_policy_file(snapshot)) == snapshot.read_text()
 
 
+def test_a_snapshot_pinned_here_is_read_back_as_the_policy_that_wrote_it(
+    policies: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The process that pins a run folder keeps what it wrote instead of parsing it again; that policy is
+    the one any other process parses from the file."""
+    from taxonomy_assets.policy import loader
+    from taxonomy_resources.policy_resource import PolicyResource
+    from taxonomy_resources.run_folder import RunFolderResource
+
+    folder = RunFolderResource(output_root=str(tmp_path), run_id="pinned")
+    resource = PolicyResource(policies_dir=str(policies), environment="production", run_folder=folder)
+    pinned = resource.pinned("dagster-run")
+    assert pinned.state == "pinned"
+    assert load_policy_file(folder.policy_snapshot_path) is pinned.policy
+    monkeypatch.setattr(loader, "_LOADED_FILES", {})
+    monkeypatch.setattr(loader, "_PARSED", {})
+    parsed = load_policy_file(folder.policy_snapshot_path)
+    assert parsed is not pinned.policy
+    assert parsed == pinned.policy
+    assert policy_hash(parsed) == pinned.hash
+    assert resource.pinned("dagster-run").policy is parsed
+
+
+def test_the_policy_hash_follows_values_not_objects(policies: Path) -> None:
+    policy = load_policy(policies, "production")
+    digest = policy_hash(policy)
+    assert policy_hash(policy) == digest
+    assert policy_hash(policy.model_copy(deep=True)) == digest
+    label = policy.label.model_copy(update={"max_length": policy.label.max_length + 1})
+    assert policy_hash(policy.model_copy(update={"label": label})) != digest
+
+
 BROKEN_POLICIES = {
     "non_utf8_overlay": ("environments/testing.yaml", "replace", "not UTF-8 \\(byte 0xe9"),
     "include_of_a_folder": ("default.yaml", "include", "lexicon: not a regular file"),

@@ -6,6 +6,7 @@ from taxonomy_assets.policy.loader import (
     load_policy_file,
     policy_hash,
     policy_to_yaml,
+    remember_policy_file,
     section_hash,
 )
 from taxonomy_assets.policy.models import Policy
@@ -20,5 +21,6 @@ __all__ = [
     "parse_overrides",
     "policy_hash",
     "policy_to_yaml",
+    "remember_policy_file",
     "section_hash",
 ]

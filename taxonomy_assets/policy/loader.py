@@ -28,6 +28,7 @@ SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # pinned snapshot) is the same policy: parsed and validated once per process.
 _LOADED_FILES: dict[str, Policy] = {}
 _LOADED_FILES_LIMIT = 8
+_HASHES: dict[int, tuple[Policy, str]] = {}
 # Parsed YAML by the file's bytes. Every policy a process loads (the default and each overlay, which the
 # asset code versions hash at import; the run's own; the verifier's) includes the same lexicon files,
 # and parsing them is most of a load. Parsed data is only read, never changed: includes and overlays
@@ -160,14 +161,20 @@ def load_policy_file(path: str | Path) -> Policy:
     """
     path = Path(path) if isinstance(path, str) else path
     data = _read_bytes(path)
-    digest = hashlib.sha256(data).hexdigest()
-    policy = _LOADED_FILES.get(digest)
+    policy = _LOADED_FILES.get(hashlib.sha256(data).hexdigest())
     if policy is None:
         policy = validate_policy_data(_parse_yaml(path, data), str(path))
-        if len(_LOADED_FILES) >= _LOADED_FILES_LIMIT:
-            _LOADED_FILES.pop(next(iter(_LOADED_FILES)))
-        _LOADED_FILES[digest] = policy
+        remember_policy_file(data, policy)
     return policy
+
+
+def remember_policy_file(data: bytes, policy: Policy) -> None:
+    """Record that a policy file with these bytes is `policy`: a process that has just written a
+    snapshot (`policy_to_yaml`) reads it back without parsing it (50 ms each time a worker first meets
+    a run folder's snapshot)."""
+    if len(_LOADED_FILES) >= _LOADED_FILES_LIMIT:
+        _LOADED_FILES.pop(next(iter(_LOADED_FILES)))
+    _LOADED_FILES[hashlib.sha256(data).hexdigest()] = policy
 
 
 def _canonical_json(value: Any) -> bytes:
@@ -175,8 +182,17 @@ def _canonical_json(value: Any) -> bytes:
 
 
 def policy_hash(policy: Policy) -> str:
-    """sha256 of the canonical JSON form: equal for equal effective policies, whatever the YAML layout."""
-    return hashlib.sha256(_canonical_json(policy.model_dump(mode="json"))).hexdigest()
+    """sha256 of the canonical JSON form: equal for equal effective policies, whatever the YAML layout.
+
+    Kept per policy object (policies are frozen): every step asks for its pin's hash."""
+    known = _HASHES.get(id(policy))
+    if known is not None and known[0] is policy:
+        return known[1]
+    digest = hashlib.sha256(_canonical_json(policy.model_dump(mode="json"))).hexdigest()
+    if len(_HASHES) >= _LOADED_FILES_LIMIT:
+        _HASHES.pop(next(iter(_HASHES)))
+    _HASHES[id(policy)] = (policy, digest)  # the policy is kept, so its id is not reused
+    return digest
 
 
 def sections_digest(policy: Policy, *sections: str) -> str:
