@@ -46,6 +46,7 @@ from sqlalchemy import exc as sqlalchemy_errors
 from sqlalchemy.engine import Connection, Engine
 
 from taxonomy_resources.package_data_cache import cached_by_package_version
+from taxonomy_resources.sqlite_stamped_storages import StampedSqliteRunStorage, StampedSqliteScheduleStorage
 
 # Engines kept at most: one per run database a process touches (a webserver reads many runs).
 ENGINES_KEPT = 64
@@ -192,16 +193,21 @@ def open_home_instance() -> DagsterInstance:
 
 
 def open_instance(home: str | Path) -> DagsterInstance:
-    """The instance of `home`, with this event log when the home leaves storage to Dagster's defaults."""
+    """The instance of `home`; when the home leaves storage to Dagster's defaults, with this event log and
+    the run and schedule storages that open a stamped database without reading the migration scripts
+    (`sqlite_stamped_storages`), on the same files."""
     home = Path(home)
     config_file = home / "dagster.yaml"
     settings = yaml.safe_load(config_file.read_text(encoding="utf-8")) if config_file.is_file() else None
     if isinstance(settings, dict) and any(key in settings for key in STORAGE_KEYS):
         return DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
-    event_log = {
-        "module": __name__,
-        "class": ReusedEngineSqliteEventLogStorage.__name__,
-        "config": {"base_dir": str(home / "history" / "runs")},
+    storages = {
+        "run_storage": (StampedSqliteRunStorage, home / "history"),
+        "event_log_storage": (ReusedEngineSqliteEventLogStorage, home / "history" / "runs"),
+        "schedule_storage": (StampedSqliteScheduleStorage, home / "schedules"),
     }
-    ref = InstanceRef.from_dir(str(home), overrides={"event_log_storage": event_log})
-    return DagsterInstance.from_ref(ref)
+    overrides = {
+        key: {"module": storage.__module__, "class": storage.__name__, "config": {"base_dir": str(base_dir)}}
+        for key, (storage, base_dir) in storages.items()
+    }
+    return DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))

@@ -276,13 +276,12 @@ def pipeline_run(
         submit_url=submit_url,
     )
     if not submit_url:
-        from dagster import DagsterInstance
-
         from taxonomy_assets.cli.pipeline_runner import register_run
+        from taxonomy_resources.sqlite_event_log import open_home_instance
 
-        # create or migrate the instance's storage, and register the run folder, before any other
-        # thread or process opens the instance
-        with DagsterInstance.get() as instance:
+        # create the instance's storage, and register the run folder, before any other thread or
+        # process opens the instance
+        with open_home_instance() as instance:
             register_run(instance, run_id)
     try:
         with progress:

@@ -1,0 +1,70 @@
+"""A local SQLite home's run and schedule storages: created and stamped by Dagster's own code, then
+opened without reading the migration scripts, on the same files Dagster's own classes read."""
+
+from pathlib import Path
+
+import pytest
+from dagster import DagsterInstance, asset, materialize
+from dagster._core.storage.runs.sqlite import sqlite_run_storage
+from dagster._core.storage.schedules.sqlite import sqlite_schedule_storage
+
+from taxonomy_assets.project_paths import PROJECT_ROOT
+from taxonomy_resources.sqlite_event_log import open_instance
+from taxonomy_resources.sqlite_stamped_storages import StampedSqliteRunStorage, StampedSqliteScheduleStorage
+
+
+@asset
+def small_number() -> int:
+    return 7
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Path:
+    (tmp_path / "dagster.yaml").write_text((PROJECT_ROOT / "dagster.yaml").read_text())
+    return tmp_path
+
+
+@pytest.fixture
+def revision_checks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every time Dagster's run or schedule storage asks alembic for the head revision."""
+    checks: list[str] = []
+    for module, name in ((sqlite_run_storage, "runs"), (sqlite_schedule_storage, "schedules")):
+        real = module.check_alembic_revision
+
+        def counted(config, connection, real=real, name=name):
+            checks.append(name)
+            return real(config, connection)
+
+        monkeypatch.setattr(module, "check_alembic_revision", counted)
+    return checks
+
+
+def test_a_new_home_is_created_by_dagster_and_then_opened_without_the_migration_scripts(
+    home: Path, revision_checks: list[str]
+) -> None:
+    with open_instance(home) as instance:
+        assert isinstance(instance.run_storage, StampedSqliteRunStorage)
+        assert isinstance(instance.schedule_storage, StampedSqliteScheduleStorage)
+        assert materialize([small_number], instance=instance).success
+    assert sorted(revision_checks) == ["runs", "schedules"]  # the new databases: Dagster's path
+
+    revision_checks.clear()
+    with open_instance(home) as instance:
+        assert len(instance.get_runs()) == 1
+        assert instance.schedule_storage.all_instigator_state() == []
+    assert revision_checks == []
+
+    with DagsterInstance.from_config(str(home)) as plain:  # Dagster's own classes, the same files
+        assert type(plain.run_storage).__name__ == "SqliteRunStorage"
+        assert [run.run_id for run in plain.get_runs()] == [run.run_id for run in instance.get_runs()]
+
+
+def test_a_database_without_a_stamp_goes_through_dagsters_own_opening(
+    home: Path, revision_checks: list[str]
+) -> None:
+    (home / "history").mkdir()
+    (home / "history" / "runs.db").touch()  # an empty file: no schema, no stamp
+    with open_instance(home) as instance:
+        assert materialize([small_number], instance=instance).success
+        assert len(instance.get_runs()) == 1
+    assert "runs" in revision_checks
