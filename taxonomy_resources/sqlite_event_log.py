@@ -41,12 +41,16 @@ from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_
 from dagster._core.storage.sql import create_engine
 from dagster._core.storage.sqlite import SQLITE_BUSY_TIMEOUT_SECONDS, create_db_conn_string
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import event, text
-from sqlalchemy import exc as sqlalchemy_errors
+from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 
 from taxonomy_resources.package_data_cache import cached_by_package_version
-from taxonomy_resources.sqlite_stamped_storages import StampedSqliteRunStorage, StampedSqliteScheduleStorage
+from taxonomy_resources.sqlite_stamped_storages import (
+    StampedSqliteRunStorage,
+    StampedSqliteScheduleStorage,
+    creation_lock,
+    engine_is_stamped,
+)
 
 # Engines kept at most: one per run database a process touches (a webserver reads many runs).
 ENGINES_KEPT = 64
@@ -142,17 +146,17 @@ class ReusedEngineSqliteEventLogStorage(SqliteEventLogStorage):
                 yield connection
 
     def _initdb(self, engine: Engine, for_index_shard: bool = False) -> None:
-        """Dagster's check, for a database not stamped yet (a new run's starts from the template)."""
+        """Dagster's check, for a database not stamped yet (a new run's starts from the template), one
+        process at a time (`creation_lock`)."""
         if not for_index_shard and engine.url.database:
             with contextlib.suppress(OSError):
                 _create_from_template(Path(engine.url.database))
-        try:
-            with engine.connect() as connection:
-                if connection.execute(text("SELECT version_num FROM alembic_version")).first():
-                    return
-        except sqlalchemy_errors.OperationalError:
-            pass  # no such table yet
-        super()._initdb(engine, for_index_shard=for_index_shard)
+        if engine_is_stamped(engine):
+            return
+        database = engine.url.database
+        with creation_lock(database) if database else contextlib.nullcontext():
+            if not engine_is_stamped(engine):  # (another process may have created it meanwhile)
+                super()._initdb(engine, for_index_shard=for_index_shard)
 
     def has_table(self, table_name: str) -> bool:
         """Whether the index database has the table (asked before every dynamic-partition lookup, one

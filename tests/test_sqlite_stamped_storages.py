@@ -68,3 +68,40 @@ def test_a_database_without_a_stamp_goes_through_dagsters_own_opening(
         assert materialize([small_number], instance=instance).success
         assert len(instance.get_runs()) == 1
     assert "runs" in revision_checks
+
+
+def _open_when_all_are_ready(home: str, barrier, answers) -> None:
+    from taxonomy_resources.sqlite_event_log import open_instance
+
+    barrier.wait()
+    try:
+        with open_instance(home) as instance:
+            answers.put(("ok", len(instance.get_runs())))
+    except Exception as exc:  # reported to the test, which names it
+        answers.put((type(exc).__name__, str(exc)[:300]))
+
+
+@pytest.mark.parametrize("attempt", range(2))
+def test_processes_opening_a_new_home_at_once_create_it_once(home: Path, attempt: int) -> None:
+    """The CLI creates a new home while its workers warm up: Dagster's own creation, run by several
+    processes at once, fails in most attempts (a table that already exists, two alembic heads)."""
+    import multiprocessing
+    import sqlite3
+
+    context = multiprocessing.get_context("spawn")
+    barrier, answers = context.Barrier(3), context.Queue()
+    openers = [
+        context.Process(target=_open_when_all_are_ready, args=(str(home), barrier, answers)) for _ in range(3)
+    ]
+    for opener in openers:
+        opener.start()
+    results = [answers.get(timeout=120) for _ in openers]
+    for opener in openers:
+        opener.join(timeout=60)
+    assert results == [("ok", 0)] * 3
+    for database in (home / "history" / "runs.db", home / "schedules" / "schedules.db"):
+        connection = sqlite3.connect(database)
+        try:
+            assert len(connection.execute("SELECT version_num FROM alembic_version").fetchall()) == 1
+        finally:
+            connection.close()
