@@ -10,9 +10,9 @@ parents that resolve one level up; at L3 the institution is a venue with edition
 2. `taxonomy pipeline run` on it (fresh DAGSTER_HOME and output root);
 3. `taxonomy pipeline run --resume-phase S2` on the same run folder.
 Peak memory is sampled from /proc for the whole process tree (sum of PSS, every 0.5 s) and for its
-largest process (RSS, every 0.1 s). Stage seconds come from the manifest (each asset's step duration, summed over the four levels). With
---repeat N each measurement is taken N times and the minimum and median are printed, with the load
-average before each size (the machine may be shared).
+largest process (RSS, every 0.1 s). Stage seconds come from the manifest (each asset's step duration,
+summed over the four levels). With --repeat N each measurement is taken N times and the minimum and
+median are printed, with the load average before each size (the machine may be shared).
 """
 
 import argparse

@@ -6,6 +6,7 @@ import pyarrow.parquet as pq
 import pytest
 from upath import UPath
 
+from taxonomy_assets import s2_frequency_table
 from taxonomy_assets.contracts import Candidate, stable_id
 from taxonomy_assets.policy import load_policy
 from taxonomy_assets.policy.models import InstitutionPolicy, LevelThresholds
@@ -33,6 +34,14 @@ def candidate(
         snippet=text,
         text_key=stable_id("", text.lower()),
     )
+
+
+@pytest.fixture(autouse=True, params=["one statement", "step by step"])
+def frequency_plan(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Every test holds for both plans: small inputs in one statement, large ones a step at a time."""
+    if request.param == "step by step":
+        monkeypatch.setattr(s2_frequency_table, "ONE_STATEMENT_MAX_CANDIDATES", -1)
+    return request.param
 
 
 @pytest.fixture
