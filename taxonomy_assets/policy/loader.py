@@ -28,7 +28,9 @@ SAFE_DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 # pinned snapshot) is the same policy: parsed and validated once per process.
 _LOADED_FILES: dict[str, Policy] = {}
 _LOADED_FILES_LIMIT = 8
+# Each policy's hash, by the policy object (kept, so its id is not reused while it is here).
 _HASHES: dict[int, tuple[Policy, str]] = {}
+_HASHES_LIMIT = 8
 # Parsed YAML by the file's bytes. Every policy a process loads (the default and each overlay, which the
 # asset code versions hash at import; the run's own; the verifier's) includes the same lexicon files,
 # and parsing them is most of a load. Parsed data is only read, never changed: includes and overlays
@@ -189,9 +191,9 @@ def policy_hash(policy: Policy) -> str:
     if known is not None and known[0] is policy:
         return known[1]
     digest = hashlib.sha256(_canonical_json(policy.model_dump(mode="json"))).hexdigest()
-    if len(_HASHES) >= _LOADED_FILES_LIMIT:
+    if len(_HASHES) >= _HASHES_LIMIT:
         _HASHES.pop(next(iter(_HASHES)))
-    _HASHES[id(policy)] = (policy, digest)  # the policy is kept, so its id is not reused
+    _HASHES[id(policy)] = (policy, digest)
     return digest
 
 
