@@ -61,8 +61,11 @@ class FieldVocabulary:
 
     @staticmethod
     def _has_suffix(key: str, suffixes: tuple[str, ...]) -> bool:
-        # A suffix needs a stem of three letters, so 'plan' or 'red' are not read as adjectives.
-        return any(key.endswith(suffix) and len(key) >= len(suffix) + 3 for suffix in suffixes)
+        # A suffix needs a stem of three letters, so 'plan' or 'red' are not read as adjectives. Most
+        # words end in none of them, which one C-level `endswith` over the tuple tells.
+        return key.endswith(suffixes) and any(
+            key.endswith(suffix) and len(key) >= len(suffix) + 3 for suffix in suffixes
+        )
 
     def is_adjective_like(self, key: str) -> bool:
         """A modifier by form (-al, -ic, ...) or by the curated list."""
