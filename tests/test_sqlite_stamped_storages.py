@@ -4,18 +4,14 @@ opened without reading the migration scripts, on the same files Dagster's own cl
 from pathlib import Path
 
 import pytest
-from dagster import DagsterInstance, asset, materialize
+from dagster import DagsterInstance, materialize
 from dagster._core.storage.runs.sqlite import sqlite_run_storage
 from dagster._core.storage.schedules.sqlite import sqlite_schedule_storage
 
 from taxonomy_assets.project_paths import PROJECT_ROOT
 from taxonomy_resources.sqlite_event_log import open_instance
 from taxonomy_resources.sqlite_stamped_storages import StampedSqliteRunStorage, StampedSqliteScheduleStorage
-
-
-@asset
-def small_number() -> int:
-    return 7
+from tests.test_sqlite_event_log import small_number
 
 
 @pytest.fixture
